@@ -1,0 +1,34 @@
+import type { Observable } from 'rxjs';
+import type { AlertEvent, TranscriptEvent } from '../events/schema.js';
+import type { PartyPcm } from '../audio/format.js';
+
+/** What every detector of one call can read. All streams complete when the call ends. */
+export interface CallStreams {
+  callId: string;
+  parties: readonly string[];
+  language: string;
+  /** Redacted transcripts, partial and final, all parties, in arrival order. */
+  transcripts$: Observable<TranscriptEvent>;
+  /** Decoded per-party PCM at the call's own rate (before resampling to the model rate). */
+  audio$: Observable<PartyPcm>;
+}
+
+/** Alert fields a detector fills; the session adds id/callId/raisedAt/version. */
+export type DetectedAlert = Omit<AlertEvent, 'type' | 'v' | 'callId' | 'raisedAt' | 'id'> & {
+  /** Stable per-call key for this occurrence; the same key never alerts twice. */
+  key: string;
+};
+
+export type DetectorOutput =
+  | { kind: 'alert'; alert: DetectedAlert }
+  /** A tentative alert (raised from a partial) the final transcript did not confirm. */
+  | { kind: 'withdraw'; key: string }
+  | { kind: 'tag'; tag: string }
+  /** A summary section, emitted once when the inputs complete. */
+  | { kind: 'summary'; section: string; value: unknown };
+
+/**
+ * A detector is a pure function of the call's streams: no I/O, no clocks other than the audio/transcript
+ * timeline, so it can be unit-tested with marble or array inputs.
+ */
+export type Detector = (streams: CallStreams) => Observable<DetectorOutput>;

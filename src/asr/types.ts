@@ -1,0 +1,39 @@
+import type { Observable } from 'rxjs';
+import type { WordTiming } from '../events/schema.js';
+
+/** One recognizer result for one party. Times are ms from the start of that party's audio stream. */
+export interface AsrResult {
+  final: boolean;
+  text: string;
+  /** Word timings (final results only; empty for partials). */
+  words: WordTiming[];
+}
+
+export interface AsrStreamOptions {
+  /** For logs and metrics only. */
+  callId: string;
+  party: string;
+  /** Rate of the PCM that will be written; must equal the model's rate (the audio layer resamples). */
+  sampleRate: number;
+}
+
+/**
+ * Streaming recognition of one party's audio. write() never blocks: audio is queued (bounded) and
+ * decoded off the main thread. results$ completes after end() once the last final result is out.
+ */
+export interface AsrStream {
+  readonly results$: Observable<AsrResult>;
+  /** Queue mono PCM16 at the stream's rate. Returns false when the audio was dropped (queue full). */
+  write(samples: Int16Array): boolean;
+  /** Flush: decode what is queued, emit the last final result, complete results$. */
+  end(): Promise<void>;
+  /** Abort without a final result (call torn down). */
+  abort(): void;
+}
+
+export interface AsrEngine {
+  /** Sample rate (Hz) the model expects. */
+  readonly sampleRate: number;
+  openStream(options: AsrStreamOptions): AsrStream;
+  close(): Promise<void>;
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { analyticsOptionsSchema } from '../analytics/options.js';
+
+/**
+ * The whole process configuration: one validated schema, handed down as typed objects.
+ * Durations are milliseconds (`...Ms`), sizes bytes (`...Bytes`), rates Hz.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const severity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+
+export const serverSchema = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0'),
+    /** HTTP port: WebSocket endpoints, /metrics, /healthz, /readyz. 0 picks a free port. */
+    port: port.default(8080),
+    /** Largest WebSocket message accepted (text or binary). */
+    maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+    /** A client must send its start message within this time. */
+    startTimeoutMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();
+
+export const grpcSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().min(1).default('0.0.0.0'),
+    port: port.default(50051),
+    keepaliveTimeMs: z.number().int().min(1000).default(30_000),
+    keepaliveTimeoutMs: z.number().int().min(1000).default(10_000),
+    maxMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  })
+  .strict();
+
+export const authSchema = z
+  .object({
+    /** API keys accepted by protocols that authenticate (gRPC `x-api-key`, AudioHook `X-API-KEY`). Empty: no auth. */
+    apiKeys: z.array(z.string().min(8)).default([]),
+  })
+  .strict();
+
+export const redisSchema = z
+  .object({
+    url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+    /** Prefix of every key and channel, so several deployments can share one Redis. */
+    prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only').default('voc'),
+    /** Per-call keys expire this long after the call ends. */
+    retentionMs: z.number().int().min(1000).default(7 * 24 * 3600 * 1000),
+    /** Approximate cap (XADD MAXLEN ~) of the global alert stream. */
+    alertStreamMaxLen: z.number().int().min(10).default(100_000),
+    /** Cluster mode: connect with ioredis Cluster to these seed nodes instead of `url`. */
+    cluster: z.boolean().default(false),
+    /** Outgoing writes buffered while Redis is down before new ones are dropped (and counted). */
+    maxPendingWrites: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    /** Directory of an unpacked Vosk model. */
+    path: z.string().min(1).default('models/vosk-model-small-en-us-0.15'),
+    /** Official model name, used by `voc model download` and first-start download. */
+    name: z.string().min(1).optional(),
+    /** Expected SHA-256 (hex) of the model archive; checked on download when set. */
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+      .optional(),
+    /** Download the model at first start when it is absent and `name` is an official model. */
+    autoDownload: z.boolean().default(true),
+  })
+  .strict();
+
+export const asrSchema = z
+  .object({
+    /** Decoder worker threads; 0 = one per CPU core. */
+    workers: z.number().int().min(0).max(256).default(0),
+    /** Per-party queue limit in ms of audio; beyond it new audio is dropped and counted. */
+    maxQueueMs: z.number().int().min(100).default(10_000),
+    /** Audio chunk handed to the recognizer, in ms (rechunked). */
+    chunkMs: z.number().int().min(10).max(1000).default(100),
+    /** Emit partial results. */
+    partials: z.boolean().default(true),
+    /** Minimum interval between two partials of one party, in ms (0 = every chunk). */
+    partialIntervalMs: z.number().int().min(0).default(200),
+    /** libvosk log level (-1 silences it). */
+    voskLogLevel: z.number().int().min(-1).max(5).default(-1),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    maxConcurrentCalls: z.number().int().min(1).default(200),
+    /** Calls longer than this are ended with reason 'timeout'. */
+    maxCallDurationMs: z.number().int().min(1000).default(4 * 3600 * 1000),
+    maxParties: z.number().int().min(1).max(8).default(2),
+    allowedSampleRates: z.array(z.number().int().min(4000).max(48000)).default([8000, 16000]),
+  })
+  .strict();
+
+export const keywordCategorySchema = z
+  .object({
+    name: z.string().min(1),
+    /** Single words or multi-word phrases; matched case-insensitively on whole words (substring for CJK). */
+    phrases: z.array(z.string().min(1)).min(1),
+    /** Only this party's speech counts; omitted = any party. */
+    party: z.string().min(1).optional(),
+    severity: severity.default('medium'),
+    /** Publish an alert; false = tag only. */
+    alert: z.boolean().default(true),
+    tags: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const loggingSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const shutdownSchema = z
+  .object({
+    /** On SIGTERM, active calls may finish for this long before they are cut short. */
+    drainTimeoutMs: z.number().int().min(0).default(30_000),
+  })
+  .strict();
+
+export const protocolsSchema = z
+  .object({
+    twilio: z
+      .object({ inboundParty: z.string().default('customer'), outboundParty: z.string().default('agent') })
+      .strict()
+      .default({ inboundParty: 'customer', outboundParty: 'agent' }),
+    audiohook: z
+      .object({ requireApiKey: z.boolean().default(true) })
+      .strict()
+      .default({ requireApiKey: true }),
+    vosk: z
+      .object({
+        /** Party name for mono vosk-server clients. */
+        party: z.string().default('customer'),
+        language: z.string().default('en'),
+      })
+      .strict()
+      .default({ party: 'customer', language: 'en' }),
+    fork: z
+      .object({
+        /** Parties for stereo L16 (channel 0, channel 1); mono/mixed audio uses the first. */
+        parties: z.array(z.string()).min(1).max(2).default(['customer', 'agent']),
+        sampleRate: z.number().int().default(8000),
+      })
+      .strict()
+      .default({ parties: ['customer', 'agent'], sampleRate: 8000 }),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    grpc: grpcSchema.default(grpcSchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
+    redis: redisSchema.default(redisSchema.parse({})),
+    model: modelSchema.default(modelSchema.parse({})),
+    asr: asrSchema.default(asrSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    keywords: z.array(keywordCategorySchema).default([]),
+    analytics: analyticsOptionsSchema.default(analyticsOptionsSchema.parse({})),
+    logging: loggingSchema.default(loggingSchema.parse({})),
+    shutdown: shutdownSchema.default(shutdownSchema.parse({})),
+    protocols: protocolsSchema.default(protocolsSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type KeywordCategory = z.infer<typeof keywordCategorySchema>;
+export type RedisOptions = z.infer<typeof redisSchema>;
+export type AsrOptions = z.infer<typeof asrSchema>;
+export type ServerOptions = z.infer<typeof serverSchema>;
+export type GrpcOptions = z.infer<typeof grpcSchema>;
+export type LimitsOptions = z.infer<typeof limitsSchema>;
+export type ProtocolsOptions = z.infer<typeof protocolsSchema>;

@@ -1,0 +1,90 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric the engine exports, in one registry owned by the process (tests create their
+ * own). Names follow Prometheus conventions: base units (seconds, bytes), `_total` for counters.
+ */
+export class EngineMetrics {
+  readonly registry: Registry;
+  readonly activeCalls: Gauge<'protocol'>;
+  readonly callsTotal: Counter<'protocol' | 'end_reason'>;
+  readonly audioReceivedSeconds: Counter<'protocol'>;
+  readonly audioDecodedSeconds: Counter;
+  readonly audioDroppedSeconds: Counter;
+  readonly asrRealTimeFactor: Histogram;
+  readonly asrQueueDepthSeconds: Gauge;
+  readonly alertsTotal: Counter<'kind' | 'severity'>;
+  readonly redisPublishFailures: Counter<'operation'>;
+  readonly redisDroppedWrites: Counter;
+  readonly ingestErrors: Counter<'protocol' | 'reason'>;
+  readonly analyticsErrors: Counter<'detector'>;
+
+  constructor(options: { registry?: Registry; defaults?: boolean } = {}) {
+    this.registry = options.registry ?? new Registry();
+    if (options.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'voc_' });
+    const registers = [this.registry];
+    this.activeCalls = new Gauge({ name: 'voc_active_calls', help: 'Calls in progress', labelNames: ['protocol'], registers });
+    this.callsTotal = new Counter({
+      name: 'voc_calls_total',
+      help: 'Calls ended, by protocol and end reason',
+      labelNames: ['protocol', 'end_reason'],
+      registers,
+    });
+    this.audioReceivedSeconds = new Counter({
+      name: 'voc_audio_received_seconds_total',
+      help: 'Seconds of per-party audio received from clients',
+      labelNames: ['protocol'],
+      registers,
+    });
+    this.audioDecodedSeconds = new Counter({
+      name: 'voc_audio_decoded_seconds_total',
+      help: 'Seconds of per-party audio decoded by the recognizer',
+      registers,
+    });
+    this.audioDroppedSeconds = new Counter({
+      name: 'voc_asr_dropped_audio_seconds_total',
+      help: 'Seconds of audio dropped because a party queue was full (ASR behind real time)',
+      registers,
+    });
+    this.asrRealTimeFactor = new Histogram({
+      name: 'voc_asr_real_time_factor',
+      help: 'Decoding time divided by audio duration, per recognizer chunk (below 1 = faster than real time)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.asrQueueDepthSeconds = new Gauge({
+      name: 'voc_asr_queue_depth_seconds',
+      help: 'Seconds of audio queued for the recognizers, all calls',
+      registers,
+    });
+    this.alertsTotal = new Counter({
+      name: 'voc_alerts_total',
+      help: 'Alerts raised, by detector kind and severity',
+      labelNames: ['kind', 'severity'],
+      registers,
+    });
+    this.redisPublishFailures = new Counter({
+      name: 'voc_redis_publish_failures_total',
+      help: 'Redis writes that failed',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.redisDroppedWrites = new Counter({
+      name: 'voc_redis_dropped_writes_total',
+      help: 'Redis writes dropped because the pending buffer was full while Redis was unreachable',
+      registers,
+    });
+    this.ingestErrors = new Counter({
+      name: 'voc_ingest_errors_total',
+      help: 'Rejected client input, by protocol and reason code',
+      labelNames: ['protocol', 'reason'],
+      registers,
+    });
+    this.analyticsErrors = new Counter({
+      name: 'voc_analytics_errors_total',
+      help: 'Detector failures (the detector is stopped for that call; the call goes on)',
+      labelNames: ['detector'],
+      registers,
+    });
+  }
+}

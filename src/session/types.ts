@@ -1,0 +1,42 @@
+import type { Observable } from 'rxjs';
+import type { WireAudioFormat } from '../audio/format.js';
+import type { CallEndReason, CallEvent, CallSummary } from '../events/schema.js';
+
+/** Everything an ingest adapter knows when a call starts, whatever its protocol. */
+export interface CallStart {
+  callId: string;
+  /** Ingest adapter name: 'stream', 'grpc', 'twilio', 'audiohook', 'fork', 'vosk', 'replay'. */
+  protocol: string;
+  format: WireAudioFormat;
+  /** parties[i] names channel i of interleaved audio (mono calls name one party). */
+  parties: string[];
+  language: string;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * One live call, protocol-neutral. Adapters translate their wire protocol into these calls and
+ * translate events$ back; analytics and output never see the protocol.
+ */
+export interface CallSession {
+  readonly callId: string;
+  readonly start: CallStart;
+  /** Transcripts, alerts, withdrawals as they happen; then the summary; then completes. */
+  readonly events$: Observable<CallEvent>;
+  /** Interleaved audio in the call's wire format. Throws CallInputError('bad_frame_size') on a partial sample frame. */
+  pushAudio(bytes: Buffer): void;
+  /** Mono audio of one party in the call's wire encoding (protocols that send one track per party). */
+  pushPartyAudio(party: string, bytes: Buffer): void;
+  /** Merge metadata (e.g. AudioHook `update`). */
+  updateMetadata(patch: Record<string, unknown>): void;
+  /** End the call: flush ASR, finalize analytics, publish the summary. Idempotent. */
+  stop(reason?: CallEndReason): Promise<CallSummary>;
+}
+
+/** The engine side an ingest adapter talks to. */
+export interface CallOpener {
+  /** Throws CallInputError with code 'capacity' | 'duplicate_call' | 'bad_start' ... */
+  openCall(start: CallStart): CallSession;
+  /** False while draining for shutdown: adapters refuse new calls. */
+  readonly accepting: boolean;
+}
