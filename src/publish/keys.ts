@@ -1,0 +1,45 @@
+/**
+ * Redis key layout. Every key starts with the configured prefix. Per-call keys put the callId in a
+ * hash tag (`{...}`) so all keys of one call live in one Redis Cluster slot (multi-key MULTI works).
+ *
+ *   <p>:call:{<callId>}            HASH    call state: state (active|ended), protocol, language, parties (JSON),
+ *                                          startedAt, endedAt, endReason, tagsCount, alertCount, metadata (JSON), instance
+ *   <p>:call:{<callId>}:tags       SET     tags applied to the call
+ *   <p>:call:{<callId>}:alerts     STREAM  the call's alerts (field `event` = JSON AlertEvent)
+ *   <p>:call:{<callId>}:summary    STRING  the CallSummary JSON, written at call end
+ *   <p>:alerts                     STREAM  all alerts of all calls, capped (XADD MAXLEN ~), field `event`
+ *   <p>:alerts                     PUBSUB  channel: every alert / alert_withdrawn event as JSON
+ *   <p>:calls                      PUBSUB  channel: call lifecycle {type:"call_started"|"call_ended", ...}
+ *
+ * Per-call keys expire `retentionMs` after the call ends (while active they carry a safety TTL of
+ * maxCallDurationMs + retentionMs so a crashed instance cannot leave them forever).
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  call(callId: string): string {
+    return `${this.prefix}:call:{${callId}}`;
+  }
+  callTags(callId: string): string {
+    return `${this.call(callId)}:tags`;
+  }
+  callAlerts(callId: string): string {
+    return `${this.call(callId)}:alerts`;
+  }
+  callSummary(callId: string): string {
+    return `${this.call(callId)}:summary`;
+  }
+  /** Global alert stream (one key, so one slot in a cluster). */
+  alertStream(): string {
+    return `${this.prefix}:alerts`;
+  }
+  alertChannel(): string {
+    return `${this.prefix}:alerts`;
+  }
+  callsChannel(): string {
+    return `${this.prefix}:calls`;
+  }
+}
+
+/** callIds become part of keys and hash tags: keep them to a safe alphabet. */
+export const CALL_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
