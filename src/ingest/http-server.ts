@@ -1,0 +1,109 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { IngestContext, WsProtocolAdapter } from './adapter.js';
+
+export interface HealthProbe {
+  /** Readiness checks by name; all must be true for /readyz to answer 200. */
+  readiness(): Record<string, boolean>;
+}
+
+export interface HttpServerHandle {
+  server: Server;
+  port: number;
+  /** Stops accepting; closes idle keep-alive connections. Open WebSockets are left to their calls. */
+  close(): Promise<void>;
+}
+
+/**
+ * One HTTP port for everything HTTP: WebSocket ingest (routed by path to protocol adapters),
+ * Prometheus `/metrics`, `/healthz` (process alive) and `/readyz` (able to take calls).
+ */
+export async function startHttpServer(
+  ctx: IngestContext,
+  adapters: readonly WsProtocolAdapter[],
+  health: HealthProbe,
+): Promise<HttpServerHandle> {
+  const { host, port, maxMessageBytes } = ctx.config.server;
+  const routes = new Map(adapters.map((adapter) => [adapter.path, { adapter, wss: createWss(adapter, maxMessageBytes) }]));
+
+  const server = createServer((req, res) => void handleHttp(req, res, ctx, health));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routes.get(path);
+    if (!route) return refuseUpgrade(socket, 404, 'Not Found');
+    const status = route.adapter.authorize?.(req);
+    if (status !== undefined) {
+      ctx.metrics.ingestErrors.inc({ protocol: route.adapter.protocol, reason: 'unauthenticated' });
+      return refuseUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Forbidden');
+    }
+    route.wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        route.adapter.attach(ws, req, ctx);
+      } catch (err) {
+        // An adapter must not throw; if one does, only this socket pays for it.
+        ctx.log.error({ err, protocol: route.adapter.protocol }, 'adapter failed to attach');
+        ws.close(1011, 'internal error');
+      }
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function createWss(adapter: WsProtocolAdapter, maxPayload: number): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => adapter.selectSubprotocol?.(offered) ?? false,
+  });
+}
+
+async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: IngestContext, health: HealthProbe): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'method not allowed\n');
+    if (path === '/metrics') {
+      const body = await ctx.metrics.registry.metrics();
+      return reply(res, 200, ctx.metrics.registry.contentType, body);
+    }
+    if (path === '/healthz') return reply(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+    if (path === '/readyz') {
+      const checks = health.readiness();
+      const ready = Object.values(checks).every(Boolean);
+      return reply(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, checks }));
+    }
+    reply(res, 404, 'text/plain', 'not found\n');
+  } catch (err) {
+    ctx.log.error({ err, path }, 'http handler failed');
+    reply(res, 500, 'text/plain', 'internal error\n');
+  }
+}
+
+function reply(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

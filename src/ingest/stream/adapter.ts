@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
+import { CallInputError, type InputErrorCode } from '../../session/errors.js';
+import type { CallSession } from '../../session/types.js';
+import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
+import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
+import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage } from './messages.js';
+
+const PROTOCOL = 'stream';
+
+/**
+ * The engine's native protocol on `/v1/stream`: `start` (JSON), binary audio, `stop`; the server
+ * answers `started`, streams transcripts and alerts, ends with the summary and closes.
+ * Any input error sends an `error` event and closes this socket only; a call already running is
+ * still finalized (summary written, endReason 'error').
+ */
+export const streamAdapter: WsProtocolAdapter = {
+  protocol: PROTOCOL,
+  path: '/v1/stream',
+  attach(socket: WebSocket, _req: IncomingMessage, ctx: IngestContext): void {
+    new StreamConnection(socket, ctx);
+  },
+};
+
+class StreamConnection {
+  private session: CallSession | undefined;
+  private closed = false;
+  private readonly startTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly ctx: IngestContext,
+  ) {
+    this.startTimer = setTimeout(
+      () => this.reject(new CallInputError('timeout', `no start message within ${ctx.config.server.startTimeoutMs} ms`)),
+      ctx.config.server.startTimeoutMs,
+    );
+    socket.on('message', (data, isBinary) => {
+      try {
+        this.onMessage(data, isBinary);
+      } catch (err) {
+        this.reject(err);
+      }
+    });
+    socket.on('close', () => this.onClose());
+    socket.on('error', (err) => {
+      // ws reports oversize frames and protocol violations here, then closes the socket.
+      const reason: InputErrorCode = /max payload/i.test(err.message) ? 'frame_too_large' : 'bad_message';
+      this.ctx.metrics.ingestErrors.inc({ protocol: PROTOCOL, reason });
+      this.ctx.log.warn({ protocol: PROTOCOL, reason, callId: this.session?.callId, err: err.message }, 'websocket error');
+    });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) {
+      if (!this.session) throw new CallInputError('audio_before_start', 'binary audio received before the start message');
+      this.session.pushAudio(toBuffer(data));
+      return;
+    }
+    const message = parseClientMessage(toBuffer(data).toString('utf8'));
+    if (message.type === 'start') {
+      if (this.session) throw new CallInputError('already_started', 'start received twice');
+      this.begin(message);
+    } else {
+      if (!this.session) throw new CallInputError('bad_message', 'stop received before start');
+      void this.session.stop('stop');
+    }
+  }
+
+  private begin(message: StartMessage): void {
+    clearTimeout(this.startTimer);
+    const session = this.ctx.calls.openCall({
+      callId: message.callId,
+      protocol: PROTOCOL,
+      format: { encoding: message.encoding, sampleRate: message.sampleRate, channels: message.channels },
+      parties: message.parties,
+      language: message.language,
+      metadata: message.metadata,
+    });
+    this.session = session;
+    sendJson(this.socket, {
+      type: 'started',
+      v: EVENT_SCHEMA_VERSION,
+      callId: session.callId,
+      parties: message.parties,
+      encoding: message.encoding,
+      sampleRate: message.sampleRate,
+      channels: message.channels,
+    });
+    session.events$.subscribe({
+      next: (event) => {
+        // A slow client loses partials first; finals, alerts and the summary are always sent.
+        if (event.type === 'transcript' && !event.final && this.socket.bufferedAmount > SLOW_CLIENT_BUFFER_BYTES) return;
+        sendJson(this.socket, event);
+        if (event.type === 'summary') this.close(1000, 'call ended');
+      },
+      complete: () => this.close(1000, 'call ended'),
+    });
+  }
+
+  /** Sends the error event, counts it, closes this socket; a running call is finalized. */
+  private reject(err: unknown): void {
+    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in stream handler');
+    this.ctx.metrics.ingestErrors.inc({ protocol: PROTOCOL, reason: error.code });
+    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code }, 'client input rejected');
+    sendJson(this.socket, errorEvent(error.code, error.message, this.session?.callId));
+    this.close(closeCodeFor(error.code), error.code);
+    void this.session?.stop('error');
+  }
+
+  private onClose(): void {
+    clearTimeout(this.startTimer);
+    this.closed = true;
+    // The client went away without `stop`: finalize the call so its summary is still written.
+    void this.session?.stop('disconnect');
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.startTimer);
+    this.socket.close(code, reason);
+  }
+}
+
+function parseClientMessage(text: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CallInputError('bad_json', 'text frame is not valid JSON');
+  }
+  const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string' || !(CLIENT_MESSAGE_TYPES as readonly string[]).includes(type))
+    throw new CallInputError('unknown_message', `unknown message type ${JSON.stringify(type)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}`);
+  const parsed = clientMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    const code: InputErrorCode = field === 'encoding' ? 'unsupported_encoding' : 'bad_message';
+    throw new CallInputError(code, `invalid ${type} message: field "${field}": ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

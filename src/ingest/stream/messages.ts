@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { AUDIO_ENCODINGS } from '../../audio/format.js';
+
+/**
+ * Client messages of the native `/v1/stream` protocol (text frames). Binary frames between `start`
+ * and `stop` carry interleaved audio in the announced encoding.
+ */
+export const startMessageSchema = z
+  .object({
+    type: z.literal('start'),
+    callId: z.string().min(1).max(128),
+    encoding: z.enum(AUDIO_ENCODINGS),
+    sampleRate: z.number().int().positive(),
+    channels: z.number().int().min(1),
+    /** parties[i] names channel i. */
+    parties: z.array(z.string().min(1).max(64)).min(1),
+    language: z.string().min(2).max(16).default('en'),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const stopMessageSchema = z.object({ type: z.literal('stop') }).strict();
+
+export const clientMessageSchema = z.discriminatedUnion('type', [startMessageSchema, stopMessageSchema]);
+
+export type StartMessage = z.infer<typeof startMessageSchema>;
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export const CLIENT_MESSAGE_TYPES = ['start', 'stop'] as const;

@@ -1,0 +1,31 @@
+import { Cluster, Redis } from 'ioredis';
+import type { RedisOptions } from '../config/schema.js';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Opens the engine's Redis connection. Commands issued while Redis is down wait in ioredis' offline
+ * queue and are retried on reconnect; the publisher bounds how many may be pending.
+ */
+export function connectRedis(options: RedisOptions, name = 'voc-engine'): RedisClient {
+  const common = {
+    connectionName: name,
+    // Keep retrying forever with a capped backoff: Redis outages must not end calls.
+    retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+  };
+  if (options.cluster) {
+    const seeds = options.url.split(',').map((u) => {
+      const parsed = new URL(u.trim());
+      return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+    });
+    return new Cluster(seeds, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+  }
+  return new Redis(options.url, common);
+}
+
+/** Redis `status` as ready/not-ready for health checks. */
+export function isRedisReady(client: RedisClient): boolean {
+  return client.status === 'ready';
+}

@@ -1,0 +1,168 @@
+import type { RedisOptions } from '../config/schema.js';
+import type { AlertEvent, AlertWithdrawnEvent, CallSummary } from '../events/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { EngineMetrics } from '../metrics/metrics.js';
+import type { CallStart } from '../session/types.js';
+import { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** What the call session needs from the output side; failures are counted and logged, never thrown. */
+export interface CallPublisher {
+  callStarted(start: CallStart, startedAt: Date): Promise<void>;
+  alert(event: AlertEvent): Promise<void>;
+  alertWithdrawn(event: AlertWithdrawnEvent): Promise<void>;
+  tags(callId: string, tags: readonly string[]): Promise<void>;
+  callEnded(summary: CallSummary): Promise<void>;
+}
+
+/**
+ * Writes call state, alerts, tags and summaries to Redis (layout in keys.ts). Per-call keys of one
+ * call share a hash slot and are written in MULTI blocks; global keys (alert stream, channels) are
+ * written separately so the layout works on Redis Cluster.
+ */
+export class RedisCallPublisher implements CallPublisher {
+  private readonly keys: RedisKeys;
+  private pending = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly options: Pick<RedisOptions, 'prefix' | 'retentionMs' | 'alertStreamMaxLen' | 'maxPendingWrites'>,
+    private readonly metrics: EngineMetrics,
+    private readonly log: Logger,
+    /** TTL of an active call's keys, so a crashed instance cannot leave them forever. */
+    private readonly activeTtlMs: number,
+  ) {
+    this.keys = new RedisKeys(options.prefix);
+  }
+
+  callStarted(start: CallStart, startedAt: Date): Promise<void> {
+    const key = this.keys.call(start.callId);
+    return this.write('call_started', async () => {
+      await this.redis
+        .multi()
+        .hset(key, {
+          state: 'active',
+          protocol: start.protocol,
+          language: start.language,
+          parties: JSON.stringify(start.parties),
+          startedAt: startedAt.toISOString(),
+          metadata: JSON.stringify(start.metadata),
+          tagsCount: 0,
+          alertCount: 0,
+        })
+        .pexpire(key, this.activeTtlMs)
+        .exec()
+        .then(throwOnMultiError);
+      await this.redis.publish(
+        this.keys.callsChannel(),
+        JSON.stringify({ type: 'call_started', v: 1, callId: start.callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() }),
+      );
+    });
+  }
+
+  alert(event: AlertEvent): Promise<void> {
+    const json = JSON.stringify(event);
+    return this.write('alert', async () => {
+      const callAlerts = this.keys.callAlerts(event.callId);
+      await this.redis
+        .multi()
+        .xadd(callAlerts, 'MAXLEN', '~', 10_000, '*', 'event', json)
+        .pexpire(callAlerts, this.activeTtlMs)
+        .hincrby(this.keys.call(event.callId), 'alertCount', 1)
+        .exec()
+        .then(throwOnMultiError);
+      await this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json);
+      await this.redis.publish(this.keys.alertChannel(), json);
+    });
+  }
+
+  alertWithdrawn(event: AlertWithdrawnEvent): Promise<void> {
+    const json = JSON.stringify(event);
+    return this.write('alert_withdrawn', async () => {
+      await this.redis.xadd(this.keys.callAlerts(event.callId), 'MAXLEN', '~', 10_000, '*', 'event', json);
+      await this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json);
+      await this.redis.publish(this.keys.alertChannel(), json);
+    });
+  }
+
+  tags(callId: string, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return Promise.resolve();
+    return this.write('tags', async () => {
+      const tagsKey = this.keys.callTags(callId);
+      const [, , cardinality] = throwOnMultiError(
+        await this.redis.multi().sadd(tagsKey, ...tags).pexpire(tagsKey, this.activeTtlMs).scard(tagsKey).exec(),
+      );
+      await this.redis.hset(this.keys.call(callId), 'tagsCount', Number(cardinality));
+    });
+  }
+
+  callEnded(summary: CallSummary): Promise<void> {
+    const { callId } = summary;
+    const ttl = this.options.retentionMs;
+    return this.write('call_ended', async () => {
+      const multi = this.redis.multi();
+      if (summary.tags.length > 0) multi.sadd(this.keys.callTags(callId), ...summary.tags);
+      await multi
+        .hset(this.keys.call(callId), {
+          state: 'ended',
+          endedAt: summary.endedAt,
+          endReason: summary.endReason,
+          cutShort: String(summary.cutShort),
+          durationMs: summary.durationMs,
+          tagsCount: summary.tags.length,
+          alertCount: summary.alertCount,
+        })
+        .set(this.keys.callSummary(callId), JSON.stringify(summary))
+        .pexpire(this.keys.call(callId), ttl)
+        .pexpire(this.keys.callTags(callId), ttl)
+        .pexpire(this.keys.callAlerts(callId), ttl)
+        .pexpire(this.keys.callSummary(callId), ttl)
+        .exec()
+        .then(throwOnMultiError);
+      await this.redis.publish(
+        this.keys.callsChannel(),
+        JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs }),
+      );
+    });
+  }
+
+  /** Resolves when every write issued so far has finished (or failed). Used at shutdown. */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Runs one logical write. While Redis is unreachable, ioredis queues commands; at most
+   * maxPendingWrites logical writes may wait, beyond that they are dropped and counted.
+   */
+  private write(operation: string, run: () => Promise<void>): Promise<void> {
+    if (this.pending >= this.options.maxPendingWrites) {
+      this.metrics.redisDroppedWrites.inc();
+      this.log.warn({ operation }, 'redis write dropped: too many pending writes');
+      return Promise.resolve();
+    }
+    this.pending++;
+    const done = run()
+      .catch((err: unknown) => {
+        this.metrics.redisPublishFailures.inc({ operation });
+        this.log.error({ operation, err }, 'redis write failed');
+      })
+      .finally(() => {
+        this.pending--;
+        this.inFlight.delete(done);
+      });
+    this.inFlight.add(done);
+    return done;
+  }
+}
+
+type MultiResult = Array<[Error | null, unknown]> | null;
+
+function throwOnMultiError(results: MultiResult): unknown[] {
+  if (!results) throw new Error('redis transaction aborted');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

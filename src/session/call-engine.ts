@@ -1,0 +1,110 @@
+import type { Detector } from '../analytics/types.js';
+import type { AsrEngine } from '../asr/types.js';
+import type { Config } from '../config/schema.js';
+import type { TranscriptEvent } from '../events/schema.js';
+import { callLogger, type Logger } from '../log/logger.js';
+import type { EngineMetrics } from '../metrics/metrics.js';
+import { CALL_ID_PATTERN } from '../publish/keys.js';
+import type { CallPublisher } from '../publish/redis-publisher.js';
+import { LiveCallSession } from './call-session.js';
+import { CallInputError } from './errors.js';
+import type { CallOpener, CallSession, CallStart } from './types.js';
+import { AUDIO_ENCODINGS } from '../audio/format.js';
+
+export interface CallEngineDeps {
+  config: Config;
+  asr: AsrEngine;
+  publisher: CallPublisher;
+  metrics: EngineMetrics;
+  log: Logger;
+  /** Builds the analytics of one call from the rules in force when it starts. */
+  analyticsForCall: (start: CallStart) => Detector;
+  /** A fresh redactor per call (it may keep state across partials). */
+  redactorForCall: (start: CallStart) => (event: TranscriptEvent) => TranscriptEvent;
+}
+
+/**
+ * The registry of live calls on this instance: admission (validation, capacity, duplicates), call
+ * duration limit, and draining for shutdown. Ingest adapters only see it as a CallOpener.
+ */
+export class CallEngine implements CallOpener {
+  private readonly calls = new Map<string, LiveCallSession>();
+  private draining = false;
+
+  constructor(private readonly deps: CallEngineDeps) {}
+
+  get accepting(): boolean {
+    return !this.draining;
+  }
+
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  openCall(start: CallStart): CallSession {
+    const { limits } = this.deps.config;
+    if (this.draining) throw new CallInputError('draining', 'the engine is shutting down and accepts no new calls');
+    validateStart(start, limits.allowedSampleRates, limits.maxParties);
+    if (this.calls.has(start.callId)) throw new CallInputError('duplicate_call', `call ${start.callId} is already active`);
+    if (this.calls.size >= limits.maxConcurrentCalls)
+      throw new CallInputError('capacity', `at capacity: ${limits.maxConcurrentCalls} concurrent calls (limits.maxConcurrentCalls)`);
+
+    const log = callLogger(this.deps.log, start.callId, start.protocol);
+    const timer = setTimeout(() => void session.stop('timeout'), limits.maxCallDurationMs);
+    timer.unref();
+    const session = new LiveCallSession(start, {
+      asr: this.deps.asr,
+      analytics: this.deps.analyticsForCall(start),
+      publisher: this.deps.publisher,
+      metrics: this.deps.metrics,
+      log,
+      redact: this.deps.redactorForCall(start),
+      onEnded: (summary) => {
+        clearTimeout(timer);
+        this.calls.delete(start.callId);
+        this.deps.metrics.activeCalls.dec({ protocol: start.protocol });
+        this.deps.metrics.callsTotal.inc({ protocol: start.protocol, end_reason: summary.endReason });
+        log.info({ endReason: summary.endReason, durationMs: summary.durationMs, alerts: summary.alertCount }, 'call ended');
+      },
+    });
+    this.calls.set(start.callId, session);
+    this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
+    log.info({ parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate }, 'call started');
+    return session;
+  }
+
+  /** Stop admitting calls (readiness goes false); active calls continue. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  /** Waits for active calls to end by themselves until the deadline, then ends the rest as cut short. */
+  async drain(deadlineMs: number): Promise<{ finished: number; cutShort: number }> {
+    this.startDraining();
+    const initial = this.calls.size;
+    const deadline = Date.now() + deadlineMs;
+    while (this.calls.size > 0 && Date.now() < deadline) await delay(Math.min(100, deadline - Date.now()));
+    const remaining = [...this.calls.values()];
+    await Promise.allSettled(remaining.map((s) => s.stop('shutdown')));
+    return { finished: initial - remaining.length, cutShort: remaining.length };
+  }
+}
+
+function validateStart(start: CallStart, allowedRates: readonly number[], maxParties: number): void {
+  if (!CALL_ID_PATTERN.test(start.callId))
+    throw new CallInputError('bad_start', `callId must match ${CALL_ID_PATTERN.source} (got ${JSON.stringify(start.callId)})`);
+  if (!(AUDIO_ENCODINGS as readonly string[]).includes(start.format.encoding))
+    throw new CallInputError('unsupported_encoding', `encoding must be one of ${AUDIO_ENCODINGS.join(', ')}`);
+  if (!allowedRates.includes(start.format.sampleRate))
+    throw new CallInputError('unsupported_sample_rate', `sampleRate ${start.format.sampleRate} not allowed; allowed: ${allowedRates.join(', ')}`);
+  const { channels } = start.format;
+  if (!Number.isInteger(channels) || channels < 1 || channels > maxParties)
+    throw new CallInputError('bad_start', `channels must be 1..${maxParties} (got ${channels})`);
+  if (start.parties.length !== channels)
+    throw new CallInputError('bad_start', `parties must name each of the ${channels} channel(s) (got ${start.parties.length})`);
+  if (new Set(start.parties).size !== start.parties.length) throw new CallInputError('bad_start', 'party names must be distinct');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

@@ -1,0 +1,273 @@
+import { Subject, type Observable } from 'rxjs';
+import { CallAudioDecoder, type DecodedFrame } from '../audio/call-audio-decoder.js';
+import { samplesToMs, type PartyPcm } from '../audio/format.js';
+import type { Detector, DetectorOutput } from '../analytics/types.js';
+import type { AsrEngine, AsrStream } from '../asr/types.js';
+import {
+  EVENT_SCHEMA_VERSION,
+  type AlertEvent,
+  type CallEndReason,
+  type CallEvent,
+  type CallSummary,
+  type TranscriptEvent,
+} from '../events/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { EngineMetrics } from '../metrics/metrics.js';
+import type { CallPublisher } from '../publish/redis-publisher.js';
+import { CallInputError } from './errors.js';
+import { TranscriptAssembler } from './transcript-assembler.js';
+import type { CallSession, CallStart } from './types.js';
+
+export interface CallSessionDeps {
+  asr: AsrEngine;
+  /** This call's analytics (rules snapshot taken at call start). */
+  analytics: Detector;
+  publisher: CallPublisher;
+  metrics: EngineMetrics;
+  log: Logger;
+  /** Masks personal data in a transcript before it leaves the process; one instance per call. */
+  redact: (event: TranscriptEvent) => TranscriptEvent;
+  now?: () => Date;
+  /** Called once when the call has ended and its summary is published. */
+  onEnded?: (summary: CallSummary) => void;
+}
+
+interface PartyState {
+  asr: AsrStream;
+  assembler: TranscriptAssembler;
+  receivedSamples: number;
+  droppedModelSamples: number;
+  asrDone: Promise<void>;
+}
+
+/**
+ * One live call: decodes audio, feeds one recognizer per party, runs the call's analytics over the
+ * transcripts and audio, and publishes alerts, tags and the summary. Protocol-neutral.
+ */
+export class LiveCallSession implements CallSession {
+  readonly callId: string;
+  readonly events$: Observable<CallEvent>;
+  private readonly events = new Subject<CallEvent>();
+  private readonly transcripts = new Subject<TranscriptEvent>();
+  private readonly audio = new Subject<PartyPcm>();
+  private readonly decoder: CallAudioDecoder;
+  private readonly parties = new Map<string, PartyState>();
+  private readonly alertsByKey = new Map<string, AlertEvent>();
+  private readonly tags = new Set<string>();
+  private readonly sections: Record<string, unknown> = {};
+  private readonly transcript: TranscriptEvent[] = [];
+  private readonly analyticsDone: Promise<void>;
+  private readonly startedAt: Date;
+  private readonly now: () => Date;
+  private stopping: Promise<CallSummary> | undefined;
+
+  constructor(
+    readonly start: CallStart,
+    private readonly deps: CallSessionDeps,
+  ) {
+    this.callId = start.callId;
+    this.now = deps.now ?? (() => new Date());
+    this.startedAt = this.now();
+    this.events$ = this.events.asObservable();
+    this.decoder = new CallAudioDecoder(start.format, start.parties, deps.asr.sampleRate);
+    for (const party of start.parties) this.parties.set(party, this.openParty(party));
+    this.analyticsDone = this.runAnalytics();
+    void deps.publisher.callStarted(start, this.startedAt);
+  }
+
+  pushAudio(bytes: Buffer): void {
+    this.assertLive();
+    this.accept(this.decoder.decodeInterleaved(bytes));
+  }
+
+  pushPartyAudio(party: string, bytes: Buffer): void {
+    this.assertLive();
+    this.accept([this.decoder.decodeParty(party, bytes)]);
+  }
+
+  updateMetadata(patch: Record<string, unknown>): void {
+    Object.assign(this.start.metadata, patch);
+  }
+
+  stop(reason: CallEndReason = 'stop'): Promise<CallSummary> {
+    this.stopping ??= this.finish(reason);
+    return this.stopping;
+  }
+
+  get ended(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  private openParty(party: string): PartyState {
+    const asr = this.deps.asr.openStream({ callId: this.callId, party, sampleRate: this.deps.asr.sampleRate });
+    const assembler = new TranscriptAssembler(this.callId, party);
+    const state: PartyState = { asr, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
+    state.asrDone = new Promise<void>((resolve) => {
+      asr.results$.subscribe({
+        next: (result) => {
+          const raw = assembler.next(result, samplesToMs(state.receivedSamples, this.start.format.sampleRate));
+          if (raw) this.emitTranscript(this.deps.redact(raw));
+        },
+        error: (err: unknown) => {
+          // A recognizer failure ends this party's transcription; the call and other calls go on.
+          this.deps.log.error({ err, party }, 'asr stream failed');
+          resolve();
+        },
+        complete: () => resolve(),
+      });
+    });
+    return state;
+  }
+
+  private accept(frames: DecodedFrame[]): void {
+    const rate = this.start.format.sampleRate;
+    for (const frame of frames) {
+      const state = this.parties.get(frame.party);
+      if (!state) continue;
+      state.receivedSamples += frame.callRate.length;
+      this.deps.metrics.audioReceivedSeconds.inc({ protocol: this.start.protocol }, frame.callRate.length / rate);
+      this.audio.next({ party: frame.party, samples: frame.callRate, sampleRate: rate, startSample: frame.startSample });
+      if (frame.modelRate.length > 0 && !state.asr.write(frame.modelRate)) state.droppedModelSamples += frame.modelRate.length;
+    }
+  }
+
+  private emitTranscript(event: TranscriptEvent): void {
+    if (event.final) this.transcript.push(event);
+    this.events.next(event);
+    this.transcripts.next(event);
+  }
+
+  private runAnalytics(): Promise<void> {
+    const outputs$ = this.deps.analytics({
+      callId: this.callId,
+      parties: this.start.parties,
+      language: this.start.language,
+      transcripts$: this.transcripts.asObservable(),
+      audio$: this.audio.asObservable(),
+    });
+    return new Promise<void>((resolve) => {
+      outputs$.subscribe({
+        next: (output) => this.handleOutput(output),
+        error: (err: unknown) => {
+          this.deps.metrics.analyticsErrors.inc({ detector: 'pipeline' });
+          this.deps.log.error({ err }, 'analytics pipeline failed; call continues without analytics');
+          resolve();
+        },
+        complete: () => resolve(),
+      });
+    });
+  }
+
+  private handleOutput(output: DetectorOutput): void {
+    switch (output.kind) {
+      case 'alert': {
+        const { key, ...detected } = output.alert;
+        if (this.alertsByKey.has(key)) return; // one occurrence alerts once
+        const alert: AlertEvent = {
+          type: 'alert',
+          v: EVENT_SCHEMA_VERSION,
+          id: `${this.callId}/${key}`,
+          callId: this.callId,
+          ...detected,
+          raisedAt: this.now().toISOString(),
+        };
+        this.alertsByKey.set(key, alert);
+        this.deps.metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
+        void this.deps.publisher.alert(alert);
+        this.events.next(alert);
+        for (const tag of alert.tags ?? []) this.addTag(tag);
+        return;
+      }
+      case 'withdraw': {
+        const alert = this.alertsByKey.get(output.key);
+        if (!alert || !alert.tentative) return;
+        this.alertsByKey.delete(output.key);
+        const withdrawn = {
+          type: 'alert_withdrawn' as const,
+          v: EVENT_SCHEMA_VERSION,
+          id: alert.id,
+          callId: this.callId,
+          kind: alert.kind,
+          category: alert.category,
+          raisedAt: this.now().toISOString(),
+        };
+        void this.deps.publisher.alertWithdrawn(withdrawn);
+        this.events.next(withdrawn);
+        return;
+      }
+      case 'tag':
+        this.addTag(output.tag);
+        return;
+      case 'summary':
+        this.sections[output.section] = output.value;
+        return;
+      default:
+        return; // measures feed the rules inside the pipeline; nothing to publish
+    }
+  }
+
+  private addTag(tag: string): void {
+    if (this.tags.has(tag)) return;
+    this.tags.add(tag);
+    void this.deps.publisher.tags(this.callId, [tag]);
+  }
+
+  private async finish(reason: CallEndReason): Promise<CallSummary> {
+    for (const frame of this.decoder.flush()) {
+      const state = this.parties.get(frame.party);
+      if (state && frame.modelRate.length > 0) state.asr.write(frame.modelRate);
+    }
+    await Promise.all([...this.parties.values()].map(async (p) => {
+      await p.asr.end().catch((err: unknown) => this.deps.log.error({ err }, 'asr stream end failed'));
+      await p.asrDone;
+    }));
+    this.audio.complete();
+    this.transcripts.complete();
+    await this.analyticsDone;
+    const summary = this.buildSummary(reason);
+    await this.deps.publisher.callEnded(summary);
+    this.events.next(summary);
+    this.events.complete();
+    this.deps.onEnded?.(summary);
+    return summary;
+  }
+
+  private buildSummary(reason: CallEndReason): CallSummary {
+    const rate = this.start.format.sampleRate;
+    const modelRate = this.deps.asr.sampleRate;
+    const audio: CallSummary['audio'] = {};
+    let durationMs = 0;
+    for (const [party, state] of this.parties) {
+      const receivedMs = samplesToMs(state.receivedSamples, rate);
+      audio[party] = { receivedMs, droppedMs: samplesToMs(state.droppedModelSamples, modelRate) };
+      durationMs = Math.max(durationMs, receivedMs);
+    }
+    const alerts = [...this.alertsByKey.values()];
+    return {
+      type: 'summary',
+      v: EVENT_SCHEMA_VERSION,
+      callId: this.callId,
+      protocol: this.start.protocol,
+      language: this.start.language,
+      parties: this.start.parties,
+      metadata: this.start.metadata,
+      startedAt: this.startedAt.toISOString(),
+      endedAt: this.now().toISOString(),
+      durationMs,
+      endReason: reason,
+      cutShort: reason !== 'stop',
+      tags: [...this.tags].sort(),
+      alertCount: alerts.length,
+      alerts,
+      transcript: this.transcript
+        .map(({ party, text, startMs, endMs, words }) => ({ party, text, startMs, endMs, words }))
+        .sort((a, b) => a.startMs - b.startMs),
+      audio,
+      analytics: this.sections,
+    };
+  }
+
+  private assertLive(): void {
+    if (this.stopping) throw new CallInputError('bad_message', `call ${this.callId} has ended`);
+  }
+}
