@@ -11,6 +11,11 @@ export interface CallStreams {
   transcripts$: Observable<TranscriptEvent>;
   /** Decoded per-party PCM at the call's own rate (before resampling to the model rate). */
   audio$: Observable<PartyPcm>;
+  /**
+   * The call's final duration in ms, emitted once just before the other streams complete. Optional:
+   * without it, detectors take the furthest point of audio and transcripts as the call's end.
+   */
+  durationMs$?: Observable<number>;
 }
 
 /** Alert fields a detector fills; the session adds id/callId/raisedAt/version. */
@@ -19,8 +24,13 @@ export type DetectedAlert = Omit<AlertEvent, 'type' | 'v' | 'callId' | 'raisedAt
   key: string;
 };
 
+export type MeasureName = 'raised_tone' | 'silence' | 'overtalk' | 'sentiment' | 'talk_speed';
+export interface MeasureEvent { measure: MeasureName; party?: string; startMs: number; endMs: number; value: number; /** who was interrupted, for overtalk */ interruptedParty?: string }
+
 export type DetectorOutput =
   | { kind: 'alert'; alert: DetectedAlert }
+  /** A measurement (acoustic or conversational) that rules can use. */
+  | { kind: 'measure'; measure: MeasureEvent }
   /** A tentative alert (raised from a partial) the final transcript did not confirm. */
   | { kind: 'withdraw'; key: string }
   | { kind: 'tag'; tag: string }

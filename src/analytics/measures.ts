@@ -1,0 +1,51 @@
+/**
+ * All acoustic and conversational measures of a call as one detector, sharing the work: frame
+ * features are computed once per party for raised tone and talk activity, and the emotion curve
+ * reuses the sentiment and raised-tone measures. Sections: 'raisedTone', 'talk', 'sentiment',
+ * 'emotionCurve' (each only when enabled).
+ */
+import { EMPTY, Observable, Subject, connectable, map, merge, type Connectable } from 'rxjs';
+import { frameStartMs, type FrameBatch } from '../audio/features/frame-analyzer.js';
+import { partyFrames } from '../audio/features/party-frames.js';
+import type { TranscriptEvent } from '../events/schema.js';
+import { emotionCurveFrom } from './emotion-curve.js';
+import type { MeasuresOptions } from './measures-options.js';
+import { raisedToneFromFrames } from './raised-tone.js';
+import { sentimentFrom } from './sentiment.js';
+import { talkFromFrames } from './talk-activity.js';
+import type { CallStreams, Detector, DetectorOutput } from './types.js';
+
+function hot<T>(source: Observable<T>): Connectable<T> {
+  return connectable(source, { connector: () => new Subject<T>(), resetOnDisconnect: false });
+}
+
+export function measuresDetector(options: MeasuresOptions): Detector {
+  return (streams: CallStreams) =>
+    new Observable<DetectorOutput>((subscriber) => {
+      // Every consumer subscribes before the shared inputs are connected, so cold sources
+      // (arrays in tests, replays) reach all of them.
+      const frames$ = hot<FrameBatch>(partyFrames(streams.audio$, options.frames));
+      const transcripts$ = hot<TranscriptEvent>(streams.transcripts$);
+      const raised$ = hot<DetectorOutput>(options.raisedTone.enabled ? raisedToneFromFrames(frames$, options.raisedTone) : EMPTY);
+      const sentiment$ = hot<DetectorOutput>(
+        options.sentiment.enabled ? sentimentFrom(transcripts$, streams.language, options.sentiment) : EMPTY,
+      );
+      const talk$ = talkFromFrames(frames$, transcripts$, streams.parties, options, streams.durationMs$);
+      const frameEnd$ = frames$.pipe(map((b) => frameStartMs(b.firstFrame + b.count, b.hopSamples, b.sampleRate)));
+      const transcriptEnd$ = transcripts$.pipe(map((t) => t.endMs));
+      const curve$ = options.emotionCurve.enabled
+        ? emotionCurveFrom(
+            merge(raised$, sentiment$),
+            merge(frameEnd$, transcriptEnd$, streams.durationMs$ ?? EMPTY),
+            streams.parties,
+            options.emotionCurve,
+          )
+        : EMPTY;
+      const subscription = merge(raised$, sentiment$, talk$, curve$).subscribe(subscriber);
+      subscription.add(raised$.connect());
+      subscription.add(sentiment$.connect());
+      subscription.add(transcripts$.connect());
+      subscription.add(frames$.connect());
+      return subscription;
+    });
+}

@@ -1,0 +1,399 @@
+import type { Evidence, TranscriptEvent } from '../../events/schema.js';
+import type { RuleOptions } from '../options.js';
+import { scoreCall, type CategoryMatch } from '../scorecard.js';
+import { spanHit, type Hit } from '../text/occurrence.js';
+import { tokenizeTranscript, tokensTimed } from '../text/tokenize.js';
+import type { DetectorOutput, MeasureEvent } from '../types.js';
+import type { CompiledCategory, CompiledCheck, GroupNode, MeasureLeaf, OrderNode, RuleNode, RuleSetSnapshot, TextLeaf } from './compile.js';
+import type { RuleWindow } from './schema.js';
+
+/**
+ * Real-time semantics of categories (copied into the README):
+ *
+ * - The timeline is the audio's: transcript word times, measure times, and the audio received so far.
+ *   The call ends when its streams complete; its duration is `durationMs$` when given, otherwise the
+ *   furthest point of audio, transcripts and measures.
+ * - A **presence** rule (phrase, proximity, measure) is satisfied as soon as enough occurrences are
+ *   seen in its window; the category fires at that moment if its other rules are satisfied too.
+ * - An **absence** rule (`negate: true`) is decided when its window closes, or at the end of the
+ *   call: a window [from, to] closes once the audio is `decisionLagMs` past `to` and no utterance
+ *   that began before `to` is still waiting for its final result. It fails (for good) as soon as
+ *   the thing is said inside the window.
+ * - An **ordering** rule is decided at the first final occurrence of `after` (was `before` said
+ *   earlier?), or, if `after` never occurs in the window, it does not match (negated or not) when
+ *   the window closes or the call ends.
+ * - Windows relative to the call's length (`...Percent`) and `lastMs` windows are decided only when
+ *   the call ends, because the length is unknown until then.
+ * - Partial transcripts that carry word timings may satisfy presence rules **tentatively**: the
+ *   category alert is raised with `tentative: true`, then confirmed silently or withdrawn when the
+ *   final transcript arrives. Absence and ordering rules use final transcripts only.
+ * - A category fires at most once per call (key `category/<name>`); its tags are applied only once
+ *   it is confirmed. Occurrences count when they start inside the window.
+ */
+
+type Truth = 'T' | 'F' | 'P';
+interface Result {
+  v: Truth;
+  tentative: boolean;
+  evidence: Hit[];
+}
+const PENDING: Result = { v: 'P', tentative: false, evidence: [] };
+const FALSE: Result = { v: 'F', tentative: false, evidence: [] };
+const trueResult = (evidence: Hit[], tentative = false): Result => ({ v: 'T', tentative, evidence });
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+interface CategoryState {
+  status: 'none' | 'tentative' | 'final';
+  match?: CategoryMatch;
+}
+
+type Trigger = 'final' | 'partial' | 'clock' | 'end';
+
+/** Summary section 'categories'. */
+export interface CategorySummary {
+  matched: Array<{ name: string; severity: string; tags: string[]; startMs: number; endMs: number; evidence: Evidence[] }>;
+}
+
+function toEvidence(hit: Hit): Evidence {
+  return { ...(hit.party ? { party: hit.party } : {}), text: hit.text, startMs: hit.startMs, endMs: hit.endMs };
+}
+
+/**
+ * The per-call state machine behind the rules detector: feed it transcripts, measures and the audio
+ * clock; it returns the outputs each input causes. Pure (no I/O, no wall clock).
+ */
+export class CallRuleEngine {
+  private readonly finals = new Map<number, Hit[]>();
+  private readonly tentative = new Map<string, Map<number, Hit[]>>();
+  /** Parties with an utterance in progress (partials seen, final not yet): where it began. */
+  private readonly open = new Map<string, number>();
+  private readonly states = new Map<string, CategoryState>();
+  private readonly alertedChecks = new Set<string>();
+  private clockMs = 0;
+  private lastClockEvalMs = 0;
+  private ended = false;
+  private durationMs: number | undefined;
+
+  constructor(
+    private readonly rules: RuleSetSnapshot,
+    private readonly options: RuleOptions,
+    private readonly scorecard: { enabled: boolean; passScore: number },
+  ) {
+    for (const c of rules.categories) this.states.set(c.name, { status: 'none' });
+  }
+
+  onTranscript(event: TranscriptEvent): DetectorOutput[] {
+    this.clockMs = Math.max(this.clockMs, event.endMs);
+    const tokens = tokenizeTranscript(event);
+    const leaves = this.rules.textLeaves.filter((l) => l.party === undefined || l.party === event.party);
+    if (event.final) {
+      this.open.delete(event.party);
+      this.tentative.delete(event.party);
+      for (const leaf of leaves) {
+        const hits = leaf.match(tokens).map((span) => spanHit(tokens, span, event));
+        this.addHits(leaf.id, hits);
+      }
+      return this.evaluate('final');
+    }
+    const openSince = this.open.get(event.party);
+    this.open.set(event.party, Math.min(openSince ?? event.startMs, event.startMs));
+    if (!this.options.partials || tokens.length === 0 || !tokensTimed(tokens)) return this.evaluate('partial');
+    const byLeaf = new Map<number, Hit[]>();
+    for (const leaf of leaves) {
+      const hits = leaf.match(tokens).map((span) => spanHit(tokens, span, event));
+      if (hits.length > 0) byLeaf.set(leaf.id, hits);
+    }
+    this.tentative.set(event.party, byLeaf); // a partial is the whole hypothesis so far: replace
+    return this.evaluate('partial');
+  }
+
+  onMeasure(measure: MeasureEvent): DetectorOutput[] {
+    this.clockMs = Math.max(this.clockMs, measure.endMs);
+    for (const leaf of this.rules.measureLeaves) {
+      if (!measureMatches(leaf, measure)) continue;
+      const hit: Hit = { party: measure.party ?? '', utterance: -1, text: `${measure.measure}=${measure.value}`, startMs: measure.startMs, endMs: measure.endMs };
+      this.addHits(leaf.id, [hit]);
+    }
+    return this.evaluate('final');
+  }
+
+  private addHits(leafId: number, hits: Hit[]): void {
+    if (hits.length === 0) return;
+    const list = this.finals.get(leafId) ?? [];
+    for (const hit of hits) if (list.length < this.options.maxHitsPerRule) list.push(hit);
+    this.finals.set(leafId, list);
+  }
+
+  /** The audio received so far reaches `ms` (ms from call start). Evaluated every 100 ms of audio. */
+  onAudioTime(ms: number): DetectorOutput[] {
+    this.clockMs = Math.max(this.clockMs, ms);
+    if (this.clockMs - this.lastClockEvalMs < 100) return [];
+    this.lastClockEvalMs = this.clockMs;
+    return this.evaluate('clock');
+  }
+
+  /** The call ended: decide everything, then the 'categories' and 'scorecard' summary sections. */
+  end(durationMs?: number): DetectorOutput[] {
+    this.ended = true;
+    this.durationMs = durationMs ?? this.clockMs;
+    this.open.clear();
+    this.tentative.clear(); // partials whose final never came are not confirmed
+    const out = this.evaluate('end');
+    const matches = this.matches();
+    const summary: CategorySummary = { matched: [] };
+    for (const c of this.rules.categories) {
+      const m = matches.get(c.name);
+      if (m && !c.hidden) summary.matched.push({ name: c.name, severity: c.severity, tags: c.tags, ...m });
+    }
+    out.push({ kind: 'summary', section: 'categories', value: summary });
+    if (this.rules.scorecard && this.scorecard.enabled) {
+      out.push({ kind: 'summary', section: 'scorecard', value: scoreCall(this.rules.scorecard, matches, this.scorecard.passScore) });
+    }
+    return out;
+  }
+
+  private matches(): Map<string, CategoryMatch> {
+    const out = new Map<string, CategoryMatch>();
+    for (const [name, state] of this.states) if (state.status === 'final' && state.match) out.set(name, state.match);
+    return out;
+  }
+
+  // ---- evaluation ----
+
+  private evaluate(trigger: Trigger): DetectorOutput[] {
+    const out: DetectorOutput[] = [];
+    for (const category of this.rules.categories) {
+      const state = this.states.get(category.name)!;
+      if (state.status === 'final') continue;
+      const r = this.node(category.root);
+      if (r.v === 'T' && !r.tentative) {
+        const match = this.toMatch(r.evidence, category.root);
+        if (category.alert && !category.hidden && state.status === 'none') out.push(this.categoryAlert(category, match, false));
+        state.status = 'final';
+        state.match = match;
+        if (!category.hidden) {
+          out.push({ kind: 'tag', tag: category.name });
+          for (const tag of category.tags) out.push({ kind: 'tag', tag });
+        }
+        for (const check of this.checksOf(category.name)) {
+          if (check.expect === 'no_match' && check.alertOnViolation && this.applicable(check) === true) out.push(this.violationAlert(check, match));
+        }
+      } else if (r.v === 'T') {
+        if (category.alert && !category.hidden && state.status === 'none' && this.options.partials) {
+          out.push(this.categoryAlert(category, this.toMatch(r.evidence, category.root), true));
+          state.status = 'tentative';
+        }
+      } else if (state.status === 'tentative' && trigger !== 'partial') {
+        out.push({ kind: 'withdraw', key: `category/${category.name}` });
+        state.status = 'none';
+      }
+    }
+    if (trigger !== 'end') out.push(...this.deadlines());
+    return out;
+  }
+
+  /** Live compliance alerts: a check not met by its deadline, while the call can still fix it. */
+  private deadlines(): DetectorOutput[] {
+    const out: DetectorOutput[] = [];
+    for (const check of this.rules.scorecard?.checks ?? []) {
+      if (check.deadlineMs === undefined || this.alertedChecks.has(check.name)) continue;
+      if (!this.closed(check.deadlineMs) || this.states.get(check.category)?.status === 'final' || this.applicable(check) !== true) continue;
+      this.alertedChecks.add(check.name);
+      out.push({
+        kind: 'alert',
+        alert: {
+          key: `compliance/${check.name}/deadline`,
+          kind: 'compliance',
+          category: check.name,
+          severity: check.severity,
+          startMs: 0,
+          endMs: check.deadlineMs,
+          tags: ['compliance'],
+          details: { check: check.name, category: check.category, deadlineMs: check.deadlineMs, reason: 'not met by its deadline' },
+        },
+      });
+    }
+    return out;
+  }
+
+  private applicable(check: CompiledCheck): boolean | undefined {
+    if (check.applicableIf === undefined) return true;
+    return this.states.get(check.applicableIf)?.status === 'final' ? true : undefined;
+  }
+
+  private checksOf(category: string): CompiledCheck[] {
+    return (this.rules.scorecard?.checks ?? []).filter((c) => c.category === category);
+  }
+
+  private toMatch(hits: Hit[], root: GroupNode): CategoryMatch {
+    const evidence = dedupe(hits).slice(0, this.options.maxEvidence).map(toEvidence);
+    if (evidence.length > 0) {
+      return { evidence, startMs: Math.min(...evidence.map((e) => e.startMs)), endMs: Math.max(...evidence.map((e) => e.endMs)) };
+    }
+    // Matched on absences only: place it at the window that was checked.
+    const range = firstWindow(root) ? this.range(firstWindow(root)) : undefined;
+    const endMs = Math.min(range?.to ?? Infinity, this.durationMs ?? this.clockMs);
+    return { evidence, startMs: Math.min(range?.from ?? 0, endMs), endMs };
+  }
+
+  private categoryAlert(category: CompiledCategory, match: CategoryMatch, tentative: boolean): DetectorOutput {
+    const first = match.evidence[0];
+    return {
+      kind: 'alert',
+      alert: {
+        key: `category/${category.name}`,
+        kind: 'category',
+        category: category.name,
+        severity: category.severity,
+        ...(first?.party ? { party: first.party } : {}),
+        startMs: match.startMs,
+        endMs: match.endMs,
+        tags: category.tags,
+        ...(tentative ? { tentative: true } : {}),
+        details: { evidence: match.evidence },
+      },
+    };
+  }
+
+  private violationAlert(check: CompiledCheck, match: CategoryMatch): DetectorOutput {
+    const first = match.evidence[0];
+    return {
+      kind: 'alert',
+      alert: {
+        key: `compliance/${check.name}/violation`,
+        kind: 'compliance',
+        category: check.name,
+        severity: check.severity,
+        ...(first?.party ? { party: first.party } : {}),
+        startMs: match.startMs,
+        endMs: match.endMs,
+        tags: ['compliance'],
+        details: { check: check.name, category: check.category, reason: 'violated', evidence: match.evidence },
+      },
+    };
+  }
+
+  private node(node: RuleNode): Result {
+    switch (node.kind) {
+      case 'text':
+      case 'measure':
+        return this.leaf(node);
+      case 'order':
+        return this.order(node);
+      case 'group':
+        return this.group(node);
+    }
+  }
+
+  /** [from, to] of a window, or undefined while it depends on the (unknown) call length. */
+  private range(window: RuleWindow | undefined): Range | undefined {
+    if (!window) return { from: 0, to: Infinity };
+    if (window.firstMs !== undefined) return { from: 0, to: window.firstMs };
+    if (window.startMs !== undefined || window.endMs !== undefined) return { from: window.startMs ?? 0, to: window.endMs ?? Infinity };
+    const d = this.ended ? this.durationMs : undefined;
+    if (d === undefined) return undefined;
+    if (window.lastMs !== undefined) return { from: Math.max(0, d - window.lastMs), to: d };
+    if (window.firstPercent !== undefined) return { from: 0, to: (d * window.firstPercent) / 100 };
+    if (window.lastPercent !== undefined) return { from: d - (d * window.lastPercent) / 100, to: d };
+    return { from: (d * (window.startPercent ?? 0)) / 100, to: (d * (window.endPercent ?? 100)) / 100 };
+  }
+
+  /** Nothing more can be said inside a window ending at `to`. */
+  private closed(to: number): boolean {
+    if (this.ended) return true;
+    if (to === Infinity || this.clockMs < to + this.options.decisionLagMs) return false;
+    for (const since of this.open.values()) if (since <= to) return false;
+    return true;
+  }
+
+  private leaf(leaf: TextLeaf | MeasureLeaf): Result {
+    const range = this.range(leaf.window);
+    if (!range) return PENDING;
+    const inside = (h: Hit) => h.startMs >= range.from && h.startMs <= range.to;
+    const finals = (this.finals.get(leaf.id) ?? []).filter(inside);
+    if (leaf.negate) {
+      if (finals.length >= leaf.minCount) return FALSE;
+      return this.closed(range.to) ? trueResult([]) : PENDING;
+    }
+    if (finals.length >= leaf.minCount) return trueResult(finals);
+    if (leaf.kind === 'text') {
+      const tentative: Hit[] = [];
+      for (const byLeaf of this.tentative.values()) tentative.push(...(byLeaf.get(leaf.id) ?? []).filter(inside));
+      if (finals.length + tentative.length >= leaf.minCount) return trueResult([...finals, ...tentative], true);
+    }
+    return this.closed(range.to) ? FALSE : PENDING;
+  }
+
+  private order(node: OrderNode): Result {
+    const range = this.range(node.window);
+    if (!range) return PENDING;
+    const inside = (h: Hit) => h.startMs >= range.from && h.startMs <= range.to;
+    const first = (this.finals.get(node.after.id) ?? []).filter(inside).sort((a, b) => a.startMs - b.startMs)[0];
+    if (!first) return this.closed(range.to) ? FALSE : PENDING;
+    // An utterance that began earlier may still bring an earlier `after` or the `before`.
+    if (!this.ended) for (const since of this.open.values()) if (since < first.startMs) return PENDING;
+    const before = (this.finals.get(node.before.id) ?? []).filter((h) => inside(h) && h.endMs <= first.startMs);
+    const ordered = before.length > 0;
+    const holds = node.negate ? !ordered : ordered;
+    return holds ? trueResult(ordered ? [before[before.length - 1]!, first] : [first]) : FALSE;
+  }
+
+  private group(node: GroupNode): Result {
+    const results = node.children.map((c) => this.node(c));
+    let r: Result;
+    if (node.op === 'all') {
+      if (results.some((x) => x.v === 'F')) r = FALSE;
+      else if (results.every((x) => x.v === 'T')) r = trueResult(results.flatMap((x) => x.evidence), results.some((x) => x.tentative));
+      else r = PENDING;
+    } else {
+      const sure = results.filter((x) => x.v === 'T' && !x.tentative);
+      const maybe = results.filter((x) => x.v === 'T' && x.tentative);
+      if (sure.length > 0) r = trueResult(sure.flatMap((x) => x.evidence));
+      else if (maybe.length > 0) r = trueResult(maybe.flatMap((x) => x.evidence), true);
+      else if (results.every((x) => x.v === 'F')) r = FALSE;
+      else r = PENDING;
+    }
+    if (!node.negate) return r;
+    if (r.v === 'F') return trueResult([]);
+    if (r.v === 'T' && !r.tentative) return FALSE;
+    return PENDING;
+  }
+}
+
+function measureMatches(leaf: MeasureLeaf, m: MeasureEvent): boolean {
+  if (m.measure !== leaf.measure) return false;
+  if (leaf.party !== undefined && m.party !== leaf.party) return false;
+  if (leaf.interruptedParty !== undefined && m.interruptedParty !== leaf.interruptedParty) return false;
+  if (leaf.min !== undefined && !(m.value >= leaf.min)) return false;
+  if (leaf.max !== undefined && !(m.value <= leaf.max)) return false;
+  if (leaf.minDurationMs !== undefined && m.endMs - m.startMs < leaf.minDurationMs) return false;
+  return true;
+}
+
+/** The window of the first windowed leaf (where an absence-only match is placed). */
+function firstWindow(node: RuleNode): RuleWindow | undefined {
+  if (node.kind === 'group') {
+    for (const c of node.children) {
+      const w = firstWindow(c);
+      if (w) return w;
+    }
+    return undefined;
+  }
+  return node.window;
+}
+
+function dedupe(hits: Hit[]): Hit[] {
+  const seen = new Set<string>();
+  return hits
+    .filter((h) => {
+      const k = `${h.party}|${h.startMs}|${h.endMs}|${h.text}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.startMs - b.startMs);
+}
