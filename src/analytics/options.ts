@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { measuresOptionsSchema } from './measures-options.js';
 
 /**
  * Analytics options (keywords, rules, scorecard, redaction). Owned by the analytics layer; see README
@@ -65,6 +66,12 @@ export const scorecardOptionsSchema = z
 
 export const analyticsOptionsSchema = z
   .object({
+    /**
+     * Acoustic and conversational measures, categories and the scorecard. Off: only keyword alerts
+     * and redaction run (the backbone), e.g. to measure what analytics cost.
+     */
+    enabled: z.boolean().default(true),
+    measures: measuresOptionsSchema.default(measuresOptionsSchema.parse({})),
     /** Rule files (YAML or JSON: categories, word lists, scorecard), reloaded on change. */
     rulesFiles: z.array(z.string().min(1)).default([]),
     redaction: redactionOptionsSchema.default(redactionOptionsSchema.parse({})),

@@ -50,6 +50,7 @@ export class LiveCallSession implements CallSession {
   private readonly events = new Subject<CallEvent>();
   private readonly transcripts = new Subject<TranscriptEvent>();
   private readonly audio = new Subject<PartyPcm>();
+  private readonly durationMs = new Subject<number>();
   private readonly decoder: CallAudioDecoder;
   private readonly parties = new Map<string, PartyState>();
   private readonly alertsByKey = new Map<string, AlertEvent>();
@@ -144,6 +145,7 @@ export class LiveCallSession implements CallSession {
       language: this.start.language,
       transcripts$: this.transcripts.asObservable(),
       audio$: this.audio.asObservable(),
+      durationMs$: this.durationMs.asObservable(),
     });
     return new Promise<void>((resolve) => {
       outputs$.subscribe({
@@ -221,6 +223,9 @@ export class LiveCallSession implements CallSession {
       await p.asr.end().catch((err: unknown) => this.deps.log.error({ err }, 'asr stream end failed'));
       await p.asrDone;
     }));
+    // Detectors that decide at the call's end (absence rules, relative windows) need its length.
+    this.durationMs.next(this.receivedDurationMs());
+    this.durationMs.complete();
     this.audio.complete();
     this.transcripts.complete();
     await this.analyticsDone;
@@ -230,6 +235,11 @@ export class LiveCallSession implements CallSession {
     this.events.complete();
     this.deps.onEnded?.(summary);
     return summary;
+  }
+
+  private receivedDurationMs(): number {
+    const rate = this.start.format.sampleRate;
+    return Math.max(0, ...[...this.parties.values()].map((p) => samplesToMs(p.receivedSamples, rate)));
   }
 
   private buildSummary(reason: CallEndReason): CallSummary {

@@ -1,0 +1,29 @@
+import type { KeywordCategory } from '../config/schema.js';
+import { measuresDetector } from './measures.js';
+import type { AnalyticsOptions } from './options.js';
+import { createCallAnalytics } from './pipeline.js';
+import { EMPTY_RULE_SET, type RuleSetSnapshot } from './rules/compile.js';
+import type { Detector } from './types.js';
+
+export interface AnalyticsFactoryOptions {
+  keywords: readonly KeywordCategory[];
+  analytics: AnalyticsOptions;
+  /** The rules in force now (a RuleStore's current()); read once per call, at its start. */
+  rules: () => RuleSetSnapshot;
+}
+
+/**
+ * Builds each call's analytics from the configuration and the rule snapshot in force when the call
+ * starts: a rule reload changes new calls only. With `analytics.enabled: false` only the keyword
+ * detector runs.
+ */
+export function createAnalyticsFactory(options: AnalyticsFactoryOptions): () => Detector {
+  const { analytics } = options;
+  return () =>
+    createCallAnalytics({
+      keywords: options.keywords,
+      rules: analytics.enabled ? options.rules() : EMPTY_RULE_SET,
+      measureDetectors: analytics.enabled ? [measuresDetector(analytics.measures)] : [],
+      options: analytics,
+    });
+}

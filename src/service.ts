@@ -1,0 +1,102 @@
+import { createAnalyticsFactory } from './analytics/call-analytics.js';
+import { createRedactor } from './analytics/redaction.js';
+import { RuleStore } from './analytics/rules/loader.js';
+import type { AsrEngine } from './asr/types.js';
+import { VoskAsrEngine } from './asr/vosk-engine.js';
+import type { Config } from './config/schema.js';
+import type { IngestContext } from './ingest/adapter.js';
+import { startHttpServer, type HttpServerHandle } from './ingest/http-server.js';
+import { WS_ADAPTERS } from './ingest/ws-adapters.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { EngineMetrics } from './metrics/metrics.js';
+import { connectRedis, isRedisReady, type RedisClient } from './publish/redis-connection.js';
+import { RedisCallPublisher } from './publish/redis-publisher.js';
+import { CallEngine } from './session/call-engine.js';
+
+export interface ServiceOptions {
+  log?: Logger;
+  metrics?: EngineMetrics;
+}
+
+export interface RunningService {
+  readonly httpPort: number;
+  readonly grpcPort: number | undefined;
+  readonly engine: CallEngine;
+  readonly metrics: EngineMetrics;
+  /** The rules in force (hot-reloaded from config.analytics.rulesFiles). */
+  readonly rules: RuleStore;
+  /** Graceful: stop accepting, let calls finish until `drainTimeoutMs`, cut the rest short, flush Redis. */
+  shutdown(drainTimeoutMs?: number): Promise<{ finished: number; cutShort: number }>;
+  /** Immediate teardown (tests): ends active calls as 'shutdown', then closes everything. */
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every layer from the validated config and starts serving. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const log = options.log ?? createLogger(config.logging.level);
+  const metrics = options.metrics ?? new EngineMetrics();
+  // Invalid rule files stop the start (RuleSetError names file, rule and field); later edits reload live.
+  const rules = new RuleStore(config.analytics.rulesFiles, { debounceMs: config.analytics.rules.reloadDebounceMs });
+  await rules.load();
+  rules.watch();
+  rules.events$.subscribe((event) => {
+    if (event.type === 'reloaded') log.info({ version: event.version, categories: event.categories }, 'rules reloaded');
+    else log.error({ err: event.error.message }, 'rule files invalid; previous rules stay in force');
+  });
+  const asr: AsrEngine = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
+  const redis: RedisClient = connectRedis(config.redis);
+  redis.on('error', (err: Error) => log.warn({ err: err.message, url: redactUrl(config.redis.url) }, 'redis connection error'));
+  const publisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
+
+  const engine = new CallEngine({
+    config,
+    asr,
+    publisher,
+    metrics,
+    log,
+    analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
+    redactorForCall: () => createRedactor(config.analytics.redaction),
+  });
+  const ctx: IngestContext = { calls: engine, config, metrics, log };
+  const http: HttpServerHandle = await startHttpServer(ctx, WS_ADAPTERS, {
+    readiness: () => ({ model: true, redis: isRedisReady(redis), accepting: engine.accepting }),
+  });
+  log.info({ httpPort: http.port }, 'voc-engine serving');
+
+  let closed = false;
+  const shutdown = async (drainTimeoutMs = config.shutdown.drainTimeoutMs) => {
+    engine.startDraining();
+    const result = await engine.drain(drainTimeoutMs);
+    if (!closed) {
+      closed = true;
+      await http.close();
+      await publisher.flush();
+      await redis.quit().catch(() => redis.disconnect());
+      await asr.close();
+      rules.close();
+    }
+    return result;
+  };
+  return {
+    httpPort: http.port,
+    grpcPort: undefined,
+    engine,
+    metrics,
+    rules,
+    shutdown,
+    close: async () => {
+      await shutdown(0);
+    },
+  };
+}
+
+/** Redis URLs may carry a password; never log it. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
