@@ -132,9 +132,16 @@ export const protocolsSchema = z
       .strict()
       .default({ inboundParty: 'customer', outboundParty: 'agent' }),
     audiohook: z
-      .object({ requireApiKey: z.boolean().default(true) })
+      .object({
+        /** Refuse connections whose X-API-KEY is not in auth.apiKeys (with no keys configured, all are refused). */
+        requireApiKey: z.boolean().default(true),
+        /** Party of the `external` channel (the customer side of the conversation). */
+        externalParty: z.string().default('customer'),
+        /** Party of the `internal` channel (the agent / IVR side). */
+        internalParty: z.string().default('agent'),
+      })
       .strict()
-      .default({ requireApiKey: true }),
+      .default({ requireApiKey: true, externalParty: 'customer', internalParty: 'agent' }),
     vosk: z
       .object({
         /** Party name for mono vosk-server clients. */

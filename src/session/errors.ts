@@ -9,6 +9,7 @@ export const INPUT_ERROR_CODES = [
   'audio_before_start',
   'already_started',
   'bad_frame_size',
+  'bad_sequence',
   'frame_too_large',
   'unsupported_encoding',
   'unsupported_sample_rate',
