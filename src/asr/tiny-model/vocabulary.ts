@@ -1,7 +1,8 @@
 /**
  * The tiny test model's vocabulary: each word is a pure tone centred on its own Kaldi mel bin
- * (40 bins, 20-7600 Hz at 16 kHz), with one unused bin between two words so a word's tone never
- * lands in another word's band. All tones are below 3 kHz, so they survive 8 kHz telephony audio.
+ * (40 bins, 20-7600 Hz at 16 kHz). A tone at one bin's centre lies on the edges of its neighbours'
+ * triangular filters, so adjacent bins stay separable. All tones are below 3 kHz, so they survive
+ * 8 kHz telephony audio.
  */
 
 export const MEL_BINS = 40;
@@ -42,19 +43,23 @@ const WORDS = [
   'anything',
 ] as const;
 
-/** Bins 6, 8, ..., 26: 393 Hz to 2902 Hz. */
-const FIRST_BIN = 6;
-const BIN_STEP = 2;
+/** Digits, so tests can speak card and account numbers (redaction). */
+const DIGITS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven'] as const;
 
-export const TONE_WORDS: readonly ToneWord[] = WORDS.map((word, i) => {
-  const bin = FIRST_BIN + i * BIN_STEP;
-  return { word, bin, hz: melBinCentreHz(bin) };
-});
+/**
+ * Words on bins 6, 8, ..., 26 (393-2902 Hz); digits on the odd bins 15, 17, ..., 27 (up to 3123 Hz).
+ * Below bin 15 the mel filters are narrower than a windowed tone's spectrum, so neighbouring bins
+ * are confused there: the low words keep an empty bin on each side.
+ */
+export const TONE_WORDS: readonly ToneWord[] = [
+  ...WORDS.map((word, i) => ({ word, bin: 6 + 2 * i })),
+  ...DIGITS.map((word, i) => ({ word, bin: 15 + 2 * i })),
+].map((w) => ({ ...w, hz: melBinCentreHz(w.bin) }));
 
-export const TINY_MODEL_WORDS: readonly string[] = WORDS;
+export const TINY_MODEL_WORDS: readonly string[] = TONE_WORDS.map((w) => w.word);
 
 export function toneWord(word: string): ToneWord {
   const found = TONE_WORDS.find((w) => w.word === word.toLowerCase());
-  if (!found) throw new Error(`"${word}" is not a word of the tiny model; its words are: ${WORDS.join(', ')}`);
+  if (!found) throw new Error(`"${word}" is not a word of the tiny model; its words are: ${TINY_MODEL_WORDS.join(', ')}`);
   return found;
 }
