@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: throughput, event-loop delay and memory of the engine under N concurrent calls,
+ * on the cheap tiny model (engine overhead) and on a tiny model padded to cost what a real small
+ * Vosk model costs (calls per core), with analytics on and off. Results: bench/results/<date>.json.
+ *
+ * Each scenario starts the engine in a child process (bench/service-child.ts) on its own Redis key
+ * prefix and streams generated stereo mu-law 8 kHz calls over real WebSockets as fast as the
+ * engine takes them.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { buildCallAudio, frames, type GeneratedCall, type ScriptLine } from '../src/asr/tiny-model/call-script.js';
+import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
+
+interface Scenario {
+  name: string;
+  model: 'tiny' | 'realistic-cost';
+  calls: number;
+  callSeconds: number;
+  analytics: boolean;
+  /** Per-party ASR queue limit; small values show the drop policy under overload. */
+  maxQueueMs: number;
+}
+
+interface ScenarioResult extends Scenario {
+  wallSeconds: number;
+  callAudioSeconds: number;
+  callAudioSecondsPerWallSecond: number;
+  partyAudioSecondsPerWallSecond: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  cpuMsPerCallSecond: number;
+  idleRssMb: number;
+  peakRssMb: number;
+  rssPerCallMb: number;
+  droppedAudioSeconds: number;
+  finalTranscripts: number;
+  alerts: number;
+}
+
+type ChildReply = { ok: string; [key: string]: unknown };
+
+const SCENARIOS: Scenario[] = [
+  { name: 'tiny-1-call', model: 'tiny', calls: 1, callSeconds: 60, analytics: true, maxQueueMs: 600_000 },
+  { name: 'tiny-16-calls', model: 'tiny', calls: 16, callSeconds: 60, analytics: true, maxQueueMs: 600_000 },
+  { name: 'tiny-16-calls-no-analytics', model: 'tiny', calls: 16, callSeconds: 60, analytics: false, maxQueueMs: 600_000 },
+  { name: 'realistic-4-calls', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 600_000 },
+  // Overload: audio arrives far faster than decoding with a 2 s queue: shows drop-newest and its count.
+  { name: 'realistic-overload-drop', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 2_000 },
+];
+
+const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const scenarios = only ? SCENARIOS.filter((s) => s.name.includes(only)) : SCENARIOS;
+  const work = mkdtempSync(join(tmpdir(), 'voc-bench-'));
+  const models = {
+    tiny: join(work, 'tiny'),
+    'realistic-cost': join(work, 'realistic'),
+  };
+  generateTinyModel(models.tiny);
+  generateTinyModel(models['realistic-cost'], { costLayers: { count: 6, width: 1536 } });
+
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of scenarios) {
+      process.stderr.write(`bench: ${scenario.name} ...\n`);
+      const result = await runScenario(scenario, models[scenario.model]);
+      process.stderr.write(`  ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, ${result.rssPerCallMb.toFixed(1)} MB/call, cpu ${result.cpuMsPerCallSecond.toFixed(1)} ms per call-s, dropped ${result.droppedAudioSeconds.toFixed(1)} s\n`);
+      results.push(result);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const out = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    asrWorkers: availableParallelism(),
+    results,
+  };
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${out.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(out, null, 2));
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(out, null, 2));
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\nwritten to ${file}\n`);
+}
+
+async function runScenario(scenario: Scenario, modelDir: string): Promise<ScenarioResult> {
+  const prefix = `vocbench:${scenario.name}:${Date.now()}`;
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ask = ipc(child);
+  try {
+    await ask(undefined, 'ready');
+    const started = await ask(
+      {
+        cmd: 'start',
+        config: {
+          server: { port: 0, host: '127.0.0.1', maxMessageBytes: 1024 * 1024 },
+          grpc: { enabled: false },
+          redis: { url: REDIS_URL, prefix, retentionMs: 60_000 },
+          model: { path: modelDir, autoDownload: false },
+          asr: { maxQueueMs: scenario.maxQueueMs },
+          analytics: { enabled: scenario.analytics },
+          keywords: [{ name: 'churn', phrases: ['cancel account'], party: 'customer', severity: 'high' }],
+          logging: { level: 'warn' },
+        },
+      },
+      'started',
+    );
+    const httpPort = started.httpPort as number;
+    const call = scriptedCall(scenario.callSeconds);
+    const callFrames = frames(call, 8000, 100);
+    const idle = await ask({ cmd: 'begin' }, 'begun');
+    const sampler = setInterval(() => void ask({ cmd: 'sample' }, 'sampled').catch(() => undefined), 250);
+    const t0 = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames)),
+    );
+    const wallSeconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    const end = await ask({ cmd: 'end' }, 'ended');
+    const callAudioSeconds = scenario.calls * (call.durationMs / 1000);
+    const cpuMs = (end.cpuUserMs as number) + (end.cpuSystemMs as number);
+    const peakRss = end.peakRss as number;
+    const idleRss = idle.rss as number;
+    return {
+      ...scenario,
+      wallSeconds: round(wallSeconds),
+      callAudioSeconds,
+      callAudioSecondsPerWallSecond: round(callAudioSeconds / wallSeconds),
+      partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
+      eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
+      cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
+      idleRssMb: round(idleRss / 2 ** 20),
+      peakRssMb: round(peakRss / 2 ** 20),
+      rssPerCallMb: round((peakRss - idleRss) / 2 ** 20 / scenario.calls),
+      droppedAudioSeconds: round(end.droppedAudioSeconds as number),
+      finalTranscripts: outcomes.reduce((a, o) => a + o.finals, 0),
+      alerts: outcomes.reduce((a, o) => a + o.alerts, 0),
+    };
+  } finally {
+    child.send({ cmd: 'exit' });
+    await new Promise((r) => child.once('exit', r));
+    await deleteKeys(prefix);
+  }
+}
+
+/** A call that keeps both parties talking: tone words every few seconds, alternating. */
+function scriptedCall(seconds: number): GeneratedCall {
+  const lines: ScriptLine[] = [];
+  const phrases = ['hello recorded verify', 'cancel account refund', 'supervisor guaranteed', 'thanks hello'];
+  for (let t = 500, i = 0; t < seconds * 1000 - 3000; t += 2500, i++) {
+    lines.push({ party: i % 2 === 0 ? 'agent' : 'customer', atMs: t, text: phrases[i % phrases.length]! });
+  }
+  return buildCallAudio(lines, { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw', durationMs: seconds * 1000 });
+}
+
+function streamCall(port: number, callId: string, audio: readonly Buffer[]): Promise<{ finals: number; alerts: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`);
+    let finals = 0;
+    let alerts = 0;
+    socket.on('open', () => {
+      socket.send(JSON.stringify({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 2, parties: ['customer', 'agent'] }));
+    });
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; final?: boolean; code?: string };
+      if (message.type === 'started') void sendAll(socket, audio);
+      else if (message.type === 'transcript' && message.final) finals++;
+      else if (message.type === 'alert') alerts++;
+      else if (message.type === 'error') reject(new Error(`call ${callId}: ${message.code}`));
+      else if (message.type === 'summary') resolve({ finals, alerts });
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Sends as fast as the socket drains, so the engine, not the client, sets the pace. */
+async function sendAll(socket: WebSocket, audio: readonly Buffer[]): Promise<void> {
+  for (const frame of audio) {
+    if (socket.bufferedAmount > 256 * 1024) await new Promise((r) => setTimeout(r, 1));
+    socket.send(frame);
+  }
+  socket.send(JSON.stringify({ type: 'stop' }));
+}
+
+function ipc(child: ChildProcess) {
+  const replies: ChildReply[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (m: ChildReply) => {
+    replies.push(m);
+    wake?.();
+  });
+  return async (command: object | undefined, expect: string): Promise<ChildReply> => {
+    if (command) child.send(command);
+    for (;;) {
+      const i = replies.findIndex((r) => r.ok === expect || r.ok === 'error');
+      if (i >= 0) {
+        const [reply] = replies.splice(i, 1);
+        if (reply!.ok === 'error') throw new Error(`engine: ${String(reply!.message)}`);
+        return reply!;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+await main();

@@ -1,0 +1,63 @@
+/**
+ * The engine under benchmark, in its own process so the load generator does not share its event
+ * loop or its memory. Talks to bench/run.ts over the IPC channel.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { validateConfig } from '../src/config/load.js';
+import { createLogger } from '../src/log/logger.js';
+import { startService } from '../src/service.js';
+
+type Command = { cmd: 'start'; config: unknown } | { cmd: 'begin' } | { cmd: 'sample' } | { cmd: 'end' } | { cmd: 'exit' };
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+let cpuAtBegin = process.cpuUsage();
+let peakRss = 0;
+let service: Awaited<ReturnType<typeof startService>> | undefined;
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+process.on('message', (raw: Command) => {
+  void (async () => {
+    switch (raw.cmd) {
+      case 'start': {
+        const config = validateConfig(raw.config);
+        service = await startService(config, { log: createLogger('warn') });
+        send({ ok: 'started', httpPort: service.httpPort, rss: process.memoryUsage().rss });
+        return;
+      }
+      case 'begin':
+        loopDelay.reset();
+        loopDelay.enable();
+        cpuAtBegin = process.cpuUsage();
+        peakRss = process.memoryUsage().rss;
+        send({ ok: 'begun', rss: peakRss });
+        return;
+      case 'sample':
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        send({ ok: 'sampled', rss: process.memoryUsage().rss });
+        return;
+      case 'end': {
+        loopDelay.disable();
+        const cpu = process.cpuUsage(cpuAtBegin);
+        const dropped = (await service?.metrics.audioDroppedSeconds.get())?.values[0]?.value ?? 0;
+        send({
+          ok: 'ended',
+          cpuUserMs: cpu.user / 1000,
+          cpuSystemMs: cpu.system / 1000,
+          peakRss,
+          eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+          droppedAudioSeconds: dropped,
+        });
+        return;
+      }
+      case 'exit':
+        await service?.close();
+        process.exit(0);
+    }
+  })().catch((err: unknown) => {
+    send({ ok: 'error', message: err instanceof Error ? err.message : String(err) });
+  });
+});
+send({ ok: 'ready' });
