@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import type { AudioEncoding } from '../../audio/format.js';
+import type {
+  AlertEvent,
+  AlertSeverity,
+  AlertWithdrawnEvent,
+  CallEndReason,
+  CallEvent,
+  CallSummary,
+  TranscriptEvent,
+} from '../../events/schema.js';
+import { CallInputError, type InputErrorCode } from '../../session/errors.js';
+
+/*
+ * Wire shapes of voc.v1.CallAnalytics/StreamCall (protos/voc/v1/voc.proto) as grpc-js hands them to
+ * us with LOADER_OPTIONS: snake_case fields, enums by name, the set oneof member named in `request`.
+ * Decoding already guarantees field types; the schemas check presence, ranges and the sequence.
+ */
+
+/** Proto enum names of CallConfig.Encoding that the engine accepts, mapped to engine encodings. */
+const ENCODING_BY_NAME: Record<string, AudioEncoding> = { PCM16: 'pcm16', MULAW: 'mulaw', ALAW: 'alaw' };
+export const WIRE_ENCODING_NAME: Record<AudioEncoding, string> = { pcm16: 'PCM16', mulaw: 'MULAW', alaw: 'ALAW' };
+
+export const callConfigSchema = z.object({
+  call_id: z.string().min(1, 'call_id is required').max(128),
+  encoding: z.union([z.string(), z.number()]),
+  sample_rate: z.number().int(),
+  channels: z.number().int().min(0),
+  parties: z.array(z.string().min(1, 'party names must not be empty').max(64)).min(1, 'parties must name each channel'),
+  language: z.string().max(16),
+  metadata: z.record(z.string(), z.string()),
+});
+
+export const callRequestSchema = z.discriminatedUnion('request', [
+  z.object({ request: z.literal('config'), config: callConfigSchema }),
+  z.object({ request: z.literal('audio'), audio: z.object({ audio: z.instanceof(Buffer) }) }),
+  z.object({ request: z.literal('end'), end: z.object({}) }),
+]);
+
+export type CallRequestMessage = z.infer<typeof callRequestSchema>;
+export type CallConfigMessage = z.infer<typeof callConfigSchema>;
+
+/** A decoded CallRequest, validated; CallInputError with a field-level message otherwise. */
+export function parseCallRequest(message: unknown): CallRequestMessage {
+  const kind = typeof message === 'object' && message !== null ? (message as { request?: unknown }).request : undefined;
+  if (kind !== 'config' && kind !== 'audio' && kind !== 'end')
+    throw new CallInputError('unknown_message', 'CallRequest must set one of config, audio, end');
+  const parsed = callRequestSchema.safeParse(message);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    const code: InputErrorCode = kind === 'config' ? 'bad_start' : 'bad_message';
+    throw new CallInputError(code, `invalid ${kind}: field "${field}": ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** The engine's view of a CallConfig: encoding by engine name, proto3 zero values replaced by defaults. */
+export interface ResolvedConfig {
+  callId: string;
+  encoding: AudioEncoding;
+  sampleRate: number;
+  channels: number;
+  parties: string[];
+  language: string;
+  metadata: Record<string, string>;
+}
+
+export function resolveConfig(config: CallConfigMessage): ResolvedConfig {
+  const encoding = typeof config.encoding === 'string' ? ENCODING_BY_NAME[config.encoding] : undefined;
+  if (!encoding)
+    throw new CallInputError(
+      'unsupported_encoding',
+      `encoding must be one of ${Object.keys(ENCODING_BY_NAME).join(', ')} (got ${JSON.stringify(config.encoding)})`,
+    );
+  if (config.sample_rate <= 0) throw new CallInputError('unsupported_sample_rate', 'sample_rate is required (Hz)');
+  return {
+    callId: config.call_id,
+    encoding,
+    sampleRate: config.sample_rate,
+    // proto3 cannot tell 0 from unset: 0 means "one channel per named party".
+    channels: config.channels === 0 ? config.parties.length : config.channels,
+    parties: config.parties,
+    language: config.language === '' ? 'en' : config.language,
+    metadata: config.metadata,
+  };
+}
+
+/* ----------------------------------- engine -> client ----------------------------------------- */
+
+export interface WordMessage {
+  word: string;
+  start_ms: number;
+  end_ms: number;
+  conf: number;
+}
+
+export interface StartedMessage {
+  call_id: string;
+  parties: string[];
+  encoding: string;
+  sample_rate: number;
+  channels: number;
+}
+
+export interface TranscriptMessage {
+  call_id: string;
+  party: string;
+  final: boolean;
+  text: string;
+  words: WordMessage[];
+  start_ms: number;
+  end_ms: number;
+  utterance: number;
+}
+
+export interface AlertMessage {
+  id: string;
+  call_id: string;
+  kind: string;
+  category: string;
+  severity: string;
+  party: string;
+  phrase: string;
+  start_ms: number;
+  end_ms: number;
+  tentative: boolean;
+  tags: string[];
+  details_json: string;
+  raised_at: string;
+}
+
+export interface AlertWithdrawnMessage {
+  id: string;
+  call_id: string;
+  kind: string;
+  category: string;
+  raised_at: string;
+}
+
+export interface SummaryMessage {
+  call_id: string;
+  protocol: string;
+  language: string;
+  parties: string[];
+  started_at: string;
+  ended_at: string;
+  duration_ms: number;
+  end_reason: string;
+  cut_short: boolean;
+  tags: string[];
+  alert_count: number;
+  summary_json: string;
+}
+
+/** One CallResponse: exactly one member of the `response` oneof. */
+export type CallResponseMessage =
+  | { started: StartedMessage }
+  | { transcript: TranscriptMessage }
+  | { alert: AlertMessage }
+  | { alert_withdrawn: AlertWithdrawnMessage }
+  | { summary: SummaryMessage };
+
+const SEVERITY_NAME: Record<AlertSeverity, string> = { info: 'INFO', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
+const END_REASON_NAME: Record<CallEndReason, string> = {
+  stop: 'STOP',
+  disconnect: 'DISCONNECT',
+  shutdown: 'SHUTDOWN',
+  error: 'ERROR',
+  timeout: 'TIMEOUT',
+};
+
+export function startedMessage(config: ResolvedConfig): CallResponseMessage {
+  return {
+    started: {
+      call_id: config.callId,
+      parties: config.parties,
+      encoding: WIRE_ENCODING_NAME[config.encoding],
+      sample_rate: config.sampleRate,
+      channels: config.channels,
+    },
+  };
+}
+
+/** Engine event -> CallResponse. A switch over every event type: a new type fails to compile here. */
+export function eventMessage(event: CallEvent): CallResponseMessage {
+  switch (event.type) {
+    case 'transcript':
+      return { transcript: transcriptMessage(event) };
+    case 'alert':
+      return { alert: alertMessage(event) };
+    case 'alert_withdrawn':
+      return { alert_withdrawn: withdrawnMessage(event) };
+    case 'summary':
+      return { summary: summaryMessage(event) };
+  }
+}
+
+function transcriptMessage(event: TranscriptEvent): TranscriptMessage {
+  return {
+    call_id: event.callId,
+    party: event.party,
+    final: event.final,
+    text: event.text,
+    words: event.words.map((w) => ({ word: w.word, start_ms: w.startMs, end_ms: w.endMs, conf: w.conf })),
+    start_ms: event.startMs,
+    end_ms: event.endMs,
+    utterance: event.utterance,
+  };
+}
+
+function alertMessage(event: AlertEvent): AlertMessage {
+  return {
+    id: event.id,
+    call_id: event.callId,
+    kind: event.kind,
+    category: event.category,
+    severity: SEVERITY_NAME[event.severity] ?? 'SEVERITY_UNSPECIFIED',
+    party: event.party ?? '',
+    phrase: event.phrase ?? '',
+    start_ms: event.startMs,
+    end_ms: event.endMs,
+    tentative: event.tentative ?? false,
+    tags: event.tags ?? [],
+    details_json: event.details ? JSON.stringify(event.details) : '',
+    raised_at: event.raisedAt,
+  };
+}
+
+function withdrawnMessage(event: AlertWithdrawnEvent): AlertWithdrawnMessage {
+  return { id: event.id, call_id: event.callId, kind: event.kind, category: event.category, raised_at: event.raisedAt };
+}
+
+function summaryMessage(summary: CallSummary): SummaryMessage {
+  return {
+    call_id: summary.callId,
+    protocol: summary.protocol,
+    language: summary.language,
+    parties: summary.parties,
+    started_at: summary.startedAt,
+    ended_at: summary.endedAt,
+    duration_ms: summary.durationMs,
+    end_reason: END_REASON_NAME[summary.endReason] ?? 'END_REASON_UNSPECIFIED',
+    cut_short: summary.cutShort,
+    tags: summary.tags,
+    alert_count: summary.alertCount,
+    summary_json: JSON.stringify(summary),
+  };
+}
