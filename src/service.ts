@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import type { IngestContext } from './ingest/adapter.js';
 import { startHttpServer, type HttpServerHandle } from './ingest/http-server.js';
 import { WS_ADAPTERS } from './ingest/ws-adapters.js';
+import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
 import { connectRedis, isRedisReady, type RedisClient } from './publish/redis-connection.js';
@@ -61,15 +62,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const http: HttpServerHandle = await startHttpServer(ctx, WS_ADAPTERS, {
     readiness: () => ({ model: true, redis: isRedisReady(redis), accepting: engine.accepting }),
   });
-  log.info({ httpPort: http.port }, 'voc-engine serving');
+  const grpc = config.grpc.enabled ? await startGrpcServer(ctx) : undefined;
+  log.info({ httpPort: http.port, grpcPort: grpc?.port }, 'voc-engine serving');
 
   let closed = false;
   const shutdown = async (drainTimeoutMs = config.shutdown.drainTimeoutMs) => {
     engine.startDraining();
+    grpc?.setServing(false);
     const result = await engine.drain(drainTimeoutMs);
     if (!closed) {
       closed = true;
       await http.close();
+      await grpc?.close(GRPC_CLOSE_GRACE_MS);
       await publisher.flush();
       await redis.quit().catch(() => redis.disconnect());
       await asr.close();
@@ -79,7 +83,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   return {
     httpPort: http.port,
-    grpcPort: undefined,
+    grpcPort: grpc?.port,
     engine,
     metrics,
     rules,

@@ -6,6 +6,9 @@ import { loadGrpcProtos } from './protos.js';
 import { vocServiceImplementation } from './voc-service.js';
 import { voskServiceImplementation } from './vosk-service.js';
 
+/** After the engine has drained, open streams only flush their summaries: this long is plenty. */
+export const GRPC_CLOSE_GRACE_MS = 2000;
+
 export interface GrpcServerHandle {
   readonly server: Server;
   /** Bound port (the configured one, or the one picked for port 0). */
