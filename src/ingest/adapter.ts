@@ -25,7 +25,7 @@ export interface WsProtocolAdapter {
   /** Choose a subprotocol from the client's offer (Sec-WebSocket-Protocol); undefined = accept none. */
   selectSubprotocol?(offered: Set<string>): string | undefined;
   /** Check credentials before the upgrade; return an HTTP status code (401/403) to refuse. */
-  authorize?(req: IncomingMessage): number | undefined;
+  authorize?(req: IncomingMessage, ctx: IngestContext): number | undefined;
   /** Take over one accepted socket. Must never throw: faults close that socket only. */
   attach(socket: WebSocket, req: IncomingMessage, ctx: IngestContext): void;
 }

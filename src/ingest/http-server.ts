@@ -32,7 +32,7 @@ export async function startHttpServer(
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes.get(path);
     if (!route) return refuseUpgrade(socket, 404, 'Not Found');
-    const status = route.adapter.authorize?.(req);
+    const status = route.adapter.authorize?.(req, ctx);
     if (status !== undefined) {
       ctx.metrics.ingestErrors.inc({ protocol: route.adapter.protocol, reason: 'unauthenticated' });
       return refuseUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Forbidden');
