@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/publish/keys.js';
+import { buildCallAudio, frames } from '../helpers/call-audio.js';
+import { TestGrpcClient, grpcStatus, type RecordingGrpcStream, type WireMessage } from '../helpers/grpc-client.js';
+import { deletePrefix, testRedis } from '../helpers/redis.js';
+import { startTestService, type TestService } from '../helpers/service.js';
+
+const config = (callId: string, extra: WireMessage = {}): WireMessage => ({
+  config: { call_id: callId, encoding: 'MULAW', sample_rate: 8000, channels: 2, parties: ['customer', 'agent'], language: 'en', ...extra },
+});
+
+async function waitForSummary(redis: Redis, keys: RedisKeys, callId: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const raw = await redis.get(keys.callSummary(callId));
+    if (raw) return JSON.parse(raw) as Record<string, unknown>;
+    if (Date.now() > deadline) throw new Error(`no summary for ${callId} in Redis`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis)', () => {
+  let svc: TestService;
+  let redis: Redis;
+  let client: TestGrpcClient;
+  let keys: RedisKeys;
+
+  beforeAll(async () => {
+    svc = await startTestService('grpc-voc', {
+      keywords: [
+        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
+        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
+      ],
+    });
+    redis = testRedis();
+    keys = new RedisKeys(svc.prefix);
+    client = new TestGrpcClient(svc.service.grpcPort!);
+  });
+  afterAll(async () => {
+    client.close();
+    await svc.close();
+    await deletePrefix(redis, svc.prefix);
+    redis.disconnect();
+  });
+
+  it('streams a two-party stereo mu-law call: started, partial and final transcripts per party, the keyword alert, the summary', async () => {
+    const callId = 'grpc-call-1';
+    const call = buildCallAudio(
+      [
+        { party: 'agent', atMs: 500, text: 'hello recorded verify' },
+        { party: 'customer', atMs: 2500, text: 'cancel account refund' },
+        { party: 'agent', atMs: 5000, text: 'supervisor guaranteed' },
+        { party: 'customer', atMs: 7000, text: 'thanks' },
+      ],
+      { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' },
+    );
+    const stream = client.streamCall();
+    await stream.send(config(callId, { metadata: { queue: 'billing' } }));
+    const started = await stream.waitFor((m) => m.started !== undefined && m.started !== null);
+    expect(started.started).toEqual({ call_id: callId, parties: ['customer', 'agent'], encoding: 'MULAW', sample_rate: 8000, channels: 2 });
+
+    const t0 = Date.now();
+    await stream.sendAll(frames(call, 8000, 20).map((audio) => ({ audio: { audio } })));
+    await stream.send({ end: {} });
+    stream.halfClose();
+    const status = await stream.status;
+    const elapsedMs = Date.now() - t0;
+    expect(status.code, status.details).toBe(grpcStatus.OK);
+
+    const transcripts = stream.of('transcript');
+    for (const party of ['customer', 'agent']) {
+      expect(transcripts.some((t) => t.party === party && t.final === false), `partial ${party}`).toBe(true);
+      expect(transcripts.some((t) => t.party === party && t.final === true), `final ${party}`).toBe(true);
+    }
+    const finals = transcripts.filter((t) => t.final).map((t) => `${String(t.party)}:${String(t.text)}`);
+    expect(finals).toEqual(
+      expect.arrayContaining(['agent:hello recorded verify', 'customer:cancel account refund', 'agent:supervisor guaranteed', 'customer:thanks']),
+    );
+    const cancelFinal = transcripts.find((t) => t.final && t.text === 'cancel account refund')!;
+    const words = cancelFinal.words as Array<{ word: string; start_ms: number; end_ms: number; conf: number }>;
+    const cancel = call.words.find((w) => w.word === 'cancel')!;
+    expect(words.map((w) => w.word)).toEqual(['cancel', 'account', 'refund']);
+    expect(Math.abs(words[0]!.start_ms - cancel.startMs)).toBeLessThanOrEqual(100);
+
+    const alerts = stream.of('alert');
+    const churn = alerts.filter((a) => a.category === 'churn-risk');
+    expect(churn).toHaveLength(1);
+    expect(churn[0]).toMatchObject({ call_id: callId, kind: 'keyword', severity: 'HIGH', party: 'customer', phrase: 'cancel account', tags: ['churn'] });
+    expect(Math.abs((churn[0]!.start_ms as number) - cancel.startMs)).toBeLessThanOrEqual(100);
+    expect(alerts.some((a) => a.category === 'escalation' && a.party === 'agent')).toBe(true);
+
+    // The summary is the last message, typed fields plus the full JSON, identical to Redis.
+    const last = stream.messages[stream.messages.length - 1]!;
+    const summary = last.summary as WireMessage;
+    expect(summary).toMatchObject({ call_id: callId, protocol: 'grpc', end_reason: 'STOP', cut_short: false, parties: ['customer', 'agent'] });
+    expect(summary.tags).toEqual(expect.arrayContaining(['churn', 'churn-risk']));
+    const stored = await waitForSummary(redis, keys, callId);
+    expect(JSON.parse(summary.summary_json as string)).toEqual(stored);
+    expect(stored).toMatchObject({ callId, protocol: 'grpc', endReason: 'stop', metadata: { queue: 'billing' } });
+    expect(Math.abs((stored.durationMs as number) - call.durationMs)).toBeLessThan(50);
+    expect(await redis.hgetall(keys.call(callId))).toMatchObject({ state: 'ended', protocol: 'grpc', endReason: 'stop' });
+
+    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/voc_calls_total\{protocol="grpc",end_reason="stop"\} 1/);
+    console.log(`grpc voc: ${(call.durationMs / 1000).toFixed(1)} s call streamed and summarized in ${elapsedMs} ms, ${stream.messages.length} responses`);
+  });
+
+  it('refuses bad input with INVALID_ARGUMENT and a clear message, counts it, and finalizes a started call', async () => {
+    const expectStatus = async (label: string, act: (s: RecordingGrpcStream) => Promise<void>, code: number, pattern: RegExp) => {
+      const stream = client.streamCall();
+      await act(stream);
+      const status = await stream.status;
+      expect(status.code, `${label}: ${status.details}`).toBe(code);
+      expect(status.details, label).toMatch(pattern);
+      return status;
+    };
+    const audioBefore = await expectStatus('audio before config', (s) => s.send({ audio: { audio: Buffer.alloc(320) } }), grpcStatus.INVALID_ARGUMENT, /audio received before the config/);
+    expect(audioBefore.metadata.get('voc-error-code')).toEqual(['audio_before_start']);
+    await expectStatus('empty request', (s) => s.send({}), grpcStatus.INVALID_ARGUMENT, /must set one of config, audio, end/);
+    await expectStatus('no encoding', (s) => s.send(config('bad-enc', { encoding: 'ENCODING_UNSPECIFIED' })), grpcStatus.INVALID_ARGUMENT, /encoding must be one of PCM16, MULAW, ALAW/);
+    await expectStatus('bad rate', (s) => s.send(config('bad-rate', { sample_rate: 44100 })), grpcStatus.INVALID_ARGUMENT, /sampleRate 44100 not allowed/);
+    await expectStatus('channels vs parties', (s) => s.send(config('bad-parties', { parties: ['customer'] })), grpcStatus.INVALID_ARGUMENT, /parties must name each/);
+    await expectStatus('half-close before config', async (s) => s.halfClose(), grpcStatus.INVALID_ARGUMENT, /ended before the config/);
+
+    await expectStatus(
+      'odd frame size',
+      async (s) => {
+        await s.send(config('bad-frames'));
+        await s.waitFor((m) => m.started !== undefined && m.started !== null);
+        await s.send({ audio: { audio: Buffer.alloc(3) } }); // stereo mu-law needs whole 2-byte sample frames
+      },
+      grpcStatus.INVALID_ARGUMENT,
+      /^bad_frame_size: /,
+    );
+    // The call that had started is finalized and its summary written.
+    expect(await waitForSummary(redis, keys, 'bad-frames')).toMatchObject({ endReason: 'error', protocol: 'grpc' });
+
+    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    for (const reason of ['audio_before_start', 'unknown_message', 'unsupported_encoding', 'unsupported_sample_rate', 'bad_start', 'bad_message', 'bad_frame_size'])
+      expect(metrics, reason).toMatch(new RegExp(`voc_ingest_errors_total\\{protocol="grpc",reason="${reason}"\\} 1`));
+  });
+
+  it('a client deadline that passes mid-call finalizes the call as disconnect', async () => {
+    const callId = 'grpc-deadline';
+    const call = buildCallAudio([{ party: 'customer', atMs: 200, text: 'hello' }], { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' });
+    const stream = client.streamCall({ deadlineMs: 800 });
+    await stream.send(config(callId));
+    await stream.waitFor((m) => m.started !== undefined && m.started !== null);
+    await stream.sendAll(frames(call, 8000, 20).slice(0, 25).map((audio) => ({ audio: { audio } })));
+    const status = await stream.status; // no End: the deadline ends the RPC
+    expect(status.code).toBe(grpcStatus.DEADLINE_EXCEEDED);
+    expect(await waitForSummary(redis, keys, callId)).toMatchObject({ endReason: 'disconnect', cutShort: true });
+  });
+
+  it('answers health checks SERVING for the server and both services', async () => {
+    for (const name of ['', 'voc.v1.CallAnalytics', 'vosk.stt.v1.SttService']) expect(await client.health(name)).toBe('SERVING');
+  });
+});
+
+describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
+  const apiKey = 'grpc-test-key-0001';
+  let svc: TestService;
+  let redis: Redis;
+  let client: TestGrpcClient;
+
+  beforeAll(async () => {
+    svc = await startTestService('grpc-admission', { auth: { apiKeys: [apiKey] }, limits: { maxConcurrentCalls: 1 } });
+    redis = testRedis();
+    client = new TestGrpcClient(svc.service.grpcPort!);
+  });
+  afterAll(async () => {
+    client.close();
+    await svc.close();
+    await deletePrefix(redis, svc.prefix);
+    redis.disconnect();
+  });
+
+  it('refuses a call without a valid key as UNAUTHENTICATED; health needs no key', async () => {
+    for (const metadata of [{}, { 'x-api-key': 'wrong-key-000000' }, { authorization: 'Bearer nope-nope-nope' }]) {
+      const stream = client.streamCall({ metadata });
+      await stream.send(config('unauth'));
+      const status = await stream.status;
+      expect(status.code).toBe(grpcStatus.UNAUTHENTICATED);
+    }
+    const vosk = client.streamingRecognize();
+    expect((await vosk.status).code).toBe(grpcStatus.UNAUTHENTICATED);
+    expect(await client.health('')).toBe('SERVING');
+  });
+
+  it('at capacity answers RESOURCE_EXHAUSTED, a live call id ALREADY_EXISTS; draining: NOT_SERVING and UNAVAILABLE', async () => {
+    const first = client.streamCall({ metadata: { authorization: `Bearer ${apiKey}` } });
+    await first.send(config('only-call'));
+    await first.waitFor((m) => m.started !== undefined && m.started !== null);
+
+    const second = client.streamCall({ metadata: { 'x-api-key': apiKey } });
+    await second.send(config('second-call'));
+    const full = await second.status;
+    expect(full.code).toBe(grpcStatus.RESOURCE_EXHAUSTED);
+    expect(full.details).toMatch(/maxConcurrentCalls/);
+
+    const dup = client.streamCall({ metadata: { 'x-api-key': apiKey } });
+    await dup.send(config('only-call'));
+    expect((await dup.status).code).toBe(grpcStatus.ALREADY_EXISTS);
+
+    // Shutdown drains: health flips at once, new calls are refused, the live call may finish.
+    const shutdown = svc.service.shutdown(10_000);
+    expect(await client.health('')).toBe('NOT_SERVING');
+    expect(await client.health('voc.v1.CallAnalytics')).toBe('NOT_SERVING');
+    const late = client.streamCall({ metadata: { 'x-api-key': apiKey } });
+    await late.send(config('late-call'));
+    expect((await late.status).code).toBe(grpcStatus.UNAVAILABLE);
+
+    await first.send({ end: {} });
+    first.halfClose();
+    expect((await first.status).code).toBe(grpcStatus.OK);
+    expect(first.of('summary')[0]).toMatchObject({ call_id: 'only-call', end_reason: 'STOP' });
+    expect(await shutdown).toEqual({ finished: 1, cutShort: 0 });
+  });
+});
