@@ -151,9 +151,10 @@ export class AudioHookSession {
   }
 
   private checkSequence(envelope: ClientEnvelope): void {
-    if (envelope.seq !== this.clientseq + 1)
-      throw new CallInputError('bad_sequence', `invalid seq ${envelope.seq}: expected ${this.clientseq + 1} (must increase by one)`);
+    const expected = this.clientseq + 1;
+    // Resynchronize before reporting, so the client's close transaction that follows is in sequence.
     this.clientseq = envelope.seq;
+    if (envelope.seq !== expected) throw new CallInputError('bad_sequence', `invalid seq ${envelope.seq}: expected ${expected} (must increase by one)`);
     if (envelope.serverseq > this.seq) throw new CallInputError('bad_sequence', `serverseq ${envelope.serverseq} is ahead of the server's seq ${this.seq}`);
     if (envelope.id !== this.headers.sessionId) throw new CallInputError('bad_message', 'session id differs from the Audiohook-Session-Id header');
   }

@@ -69,12 +69,12 @@ export class TwilioStream {
     const json = parseJson(text);
     const event = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { event?: unknown }).event : undefined;
     if (typeof event !== 'string') throw new CallInputError('bad_message', 'message has no "event" string');
+    this.checkSequence(json);
     if (!(TWILIO_EVENTS as readonly string[]).includes(event)) {
       countInputError(this.ctx, PROTOCOL, 'unknown_message');
       this.ctx.log.debug({ protocol: PROTOCOL, event, callId: this.session?.callId }, 'unknown twilio event ignored');
       return;
     }
-    this.checkSequence(json);
     const parsed = twilioMessageSchema.safeParse(json);
     if (!parsed.success) {
       const { field, message } = describeIssue(parsed.error);
