@@ -5,6 +5,7 @@ import { CallInputError, type InputErrorCode } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
+import { toBuffer } from '../ws-socket.js';
 import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage } from './messages.js';
 
 const PROTOCOL = 'stream';
@@ -144,10 +145,4 @@ function parseClientMessage(text: string) {
     throw new CallInputError(code, `invalid ${type} message: field "${field}": ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
-}
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
 }
