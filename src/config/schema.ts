@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { analyticsOptionsSchema } from '../analytics/options.js';
+import { compilePhrase } from '../analytics/text/match.js';
 
 /**
  * The whole process configuration: one validated schema, handed down as typed objects.
@@ -102,7 +103,19 @@ export const keywordCategorySchema = z
   .object({
     name: z.string().min(1),
     /** Single words or multi-word phrases; matched case-insensitively on whole words (substring for CJK). */
-    phrases: z.array(z.string().min(1)).min(1),
+    phrases: z.array(
+      z
+        .string()
+        .min(1)
+        .superRefine((phrase, ctx) => {
+          // Checked at start, so a phrase that can never match stops the start instead of every call.
+          try {
+            compilePhrase(phrase);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+          }
+        }),
+    ).min(1),
     /** Only this party's speech counts; omitted = any party. */
     party: z.string().min(1).optional(),
     severity: severity.default('medium'),

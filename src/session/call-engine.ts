@@ -50,8 +50,7 @@ export class CallEngine implements CallOpener {
       throw new CallInputError('capacity', `at capacity: ${limits.maxConcurrentCalls} concurrent calls (limits.maxConcurrentCalls)`);
 
     const log = callLogger(this.deps.log, start.callId, start.protocol);
-    const timer = setTimeout(() => void session.stop('timeout'), limits.maxCallDurationMs);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
     const session = new LiveCallSession(start, {
       asr: this.deps.asr,
       analytics: this.deps.analyticsForCall(start),
@@ -67,6 +66,9 @@ export class CallEngine implements CallOpener {
         log.info({ endReason: summary.endReason, durationMs: summary.durationMs, alerts: summary.alertCount }, 'call ended');
       },
     });
+    // Armed only once the session exists: a constructor that throws must leave nothing behind.
+    timer = setTimeout(() => void session.stop('timeout'), limits.maxCallDurationMs);
+    timer.unref();
     this.calls.set(start.callId, session);
     this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
     log.info({ parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate }, 'call started');

@@ -177,7 +177,8 @@ export class LiveCallSession implements CallSession {
         this.deps.metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
         void this.deps.publisher.alert(alert);
         this.events.next(alert);
-        for (const tag of alert.tags ?? []) this.addTag(tag);
+        // A tentative alert may be withdrawn: its tags wait for the detector's confirmation ('tag' outputs).
+        if (!alert.tentative) for (const tag of alert.tags ?? []) this.addTag(tag);
         return;
       }
       case 'withdraw': {
@@ -201,6 +202,9 @@ export class LiveCallSession implements CallSession {
         this.addTag(output.tag);
         return;
       case 'summary':
+        if (output.section === 'errors' && Array.isArray(output.value)) {
+          for (const failure of output.value as Array<{ detector: string }>) this.deps.metrics.analyticsErrors.inc({ detector: failure.detector });
+        }
         this.sections[output.section] = output.value;
         return;
       default:

@@ -132,3 +132,34 @@ describe('scorecard on a call (example config/rules)', () => {
     expect(outcomes(card)['identity-before-account-details']).toBe('not_applicable');
   });
 });
+
+describe('live violation alerts of checks with applicableIf', () => {
+  const rules = compileRuleSet(
+    [
+      {
+        file: 'v.yaml',
+        text: `
+categories:
+  - { name: promise, rules: [{ type: phrase, party: agent, phrases: [guaranteed] }] }
+  - { name: sale, rules: [{ type: phrase, party: agent, phrases: [balance] }] }
+scorecard:
+  checks:
+    - { name: no-promise-in-sales, category: promise, expect: no_match, applicableIf: sale }
+`,
+      },
+    ],
+    1,
+  );
+
+  it('alerts when the check becomes applicable after the forbidden phrase was said', () => {
+    const out = run(rules, [final('agent', 0, 'guaranteed', 1000), final('agent', 1, 'balance', 3000)], 5000);
+    const violations = alerts(out).filter((a) => a.kind === 'compliance' && a.category === 'no-promise-in-sales');
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatchObject({ startMs: 1000 });
+  });
+
+  it('does not alert when the check never applies', () => {
+    const out = run(rules, [final('agent', 0, 'guaranteed', 1000)], 5000);
+    expect(alerts(out).filter((a) => a.kind === 'compliance')).toEqual([]);
+  });
+});

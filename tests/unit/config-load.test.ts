@@ -65,4 +65,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ VOC_CONFIG: broken })).toThrowError(/not valid JSON/);
     expect(() => loadConfig({ VOC_CONFIG: '/nonexistent/voc.yaml' })).toThrowError(/cannot read config file/);
   });
+  it('refuses a keyword phrase that can never match, naming the field', () => {
+    const file = configFile('voc.yaml', 'keywords:\n  - name: bad\n    phrases: [cancel, "?!"]\n');
+    expect(() => loadConfig({ VOC_CONFIG: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ VOC_CONFIG: file })).toThrow(/field "keywords\.0\.phrases\.1" = "\?!".*has no words/);
+  });
 });

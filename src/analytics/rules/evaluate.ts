@@ -182,6 +182,12 @@ export class CallRuleEngine {
         for (const check of this.checksOf(category.name)) {
           if (check.expect === 'no_match' && check.alertOnViolation && this.applicable(check) === true) out.push(this.violationAlert(check, match));
         }
+        // A forbidden thing said before its check became applicable is a violation from now on.
+        for (const check of this.rules.scorecard?.checks ?? []) {
+          if (check.applicableIf !== category.name || check.expect !== 'no_match' || !check.alertOnViolation) continue;
+          const violated = this.states.get(check.category);
+          if (violated?.status === 'final' && violated.match) out.push(this.violationAlert(check, violated.match));
+        }
       } else if (r.v === 'T') {
         if (category.alert && !category.hidden && state.status === 'none' && this.options.partials) {
           out.push(this.categoryAlert(category, this.toMatch(r.evidence, category.root), true));
