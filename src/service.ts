@@ -10,7 +10,7 @@ import { WS_ADAPTERS } from './ingest/ws-adapters.js';
 import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
-import { connectRedis, isRedisReady, type RedisClient } from './publish/redis-connection.js';
+import { connectRedis, isRedisReady, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
 import { CallEngine } from './session/call-engine.js';
 
@@ -94,13 +94,5 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
 }
 
-/** Redis URLs may carry a password; never log it. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+/** Redis URLs may carry a password; never log it. (Lives with the connection so light CLI commands can use it.) */
+export { redactUrl };

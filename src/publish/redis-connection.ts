@@ -29,3 +29,14 @@ export function connectRedis(options: RedisOptions, name = 'voc-engine'): RedisC
 export function isRedisReady(client: RedisClient): boolean {
   return client.status === 'ready';
 }
+
+/** Redis URLs may carry a password; never log or print it. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
