@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { AsrResult } from './types.js';
+import type { StreamTimeline } from './stream-timeline.js';
+
+/**
+ * libvosk's result JSON, validated (one schema per shape). Times are seconds on the recognizer's
+ * clock; they become ms on the party's stream clock here.
+ */
+
+const voskWordSchema = z.object({
+  word: z.string(),
+  start: z.number(),
+  end: z.number(),
+  conf: z.number(),
+});
+
+/** `vosk_recognizer_result` / `final_result` with words on: `{"result": [...], "text": "..."}`; silence: `{"text": ""}`. */
+const voskFinalSchema = z.object({
+  text: z.string().default(''),
+  result: z.array(voskWordSchema).default([]),
+});
+
+/** `vosk_recognizer_partial_result`: `{"partial": "..."}`. */
+const voskPartialSchema = z.object({
+  partial: z.string().default(''),
+});
+
+export function parseFinal(json: string, timeline: StreamTimeline): AsrResult {
+  const parsed = voskFinalSchema.parse(JSON.parse(json));
+  return {
+    final: true,
+    text: parsed.text,
+    words: parsed.result.map((w) => ({
+      word: w.word,
+      startMs: Math.round(timeline.toStreamMs(w.start * 1000, 'start')),
+      endMs: Math.round(timeline.toStreamMs(w.end * 1000, 'end')),
+      conf: Math.min(1, Math.max(0, w.conf)),
+    })),
+  };
+}
+
+export function parsePartial(json: string): AsrResult {
+  return { final: false, text: voskPartialSchema.parse(JSON.parse(json)).partial, words: [] };
+}
