@@ -53,6 +53,8 @@ export const redisSchema = z
     cluster: z.boolean().default(false),
     /** Outgoing writes buffered while Redis is down before new ones are dropped (and counted). */
     maxPendingWrites: z.number().int().min(0).default(10_000),
+    /** Readiness pings Redis this often; a PING unanswered for this long counts as Redis down. */
+    healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
   })
   .strict();
 
