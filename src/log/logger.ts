@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 
 /**
  * Structured JSON logs. Messages are static strings; variable data goes in fields. Call-related lines
@@ -7,7 +7,7 @@ import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
  */
 export type Logger = PinoLogger;
 
-export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
   return pino(
     {
       level,

@@ -7,7 +7,7 @@ export type RedisClient = Redis | Cluster;
  * Opens the engine's Redis connection. Commands issued while Redis is down wait in ioredis' offline
  * queue and are retried on reconnect; the publisher bounds how many may be pending.
  */
-export function connectRedis(options: RedisOptions, name = 'voc-engine'): RedisClient {
+export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, name = 'voc-engine'): RedisClient {
   const common = {
     connectionName: name,
     // Keep retrying forever with a capped backoff: Redis outages must not end calls.
