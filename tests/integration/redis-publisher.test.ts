@@ -18,7 +18,7 @@ describe('RedisCallPublisher (real Redis)', () => {
 
   beforeAll(() => {
     redis = testRedis();
-    client = connectRedis({ url: TEST_REDIS_URL, prefix, retentionMs: 60_000, alertStreamMaxLen: 100, cluster: false, maxPendingWrites: 100 });
+    client = connectRedis({ url: TEST_REDIS_URL, cluster: false });
     publisher = new RedisCallPublisher(client, { prefix, retentionMs: 60_000, alertStreamMaxLen: 100, maxPendingWrites: 100 }, metrics, createLogger('silent'), 3_600_000);
   });
   afterAll(async () => {
