@@ -10,7 +10,8 @@ import { WS_ADAPTERS } from './ingest/ws-adapters.js';
 import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
-import { connectRedis, isRedisReady, redactUrl, type RedisClient } from './publish/redis-connection.js';
+import { connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
+import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
 import { CallEngine } from './session/call-engine.js';
 
@@ -26,6 +27,8 @@ export interface RunningService {
   readonly metrics: EngineMetrics;
   /** The rules in force (hot-reloaded from config.analytics.rulesFiles). */
   readonly rules: RuleStore;
+  /** Whether Redis answers (readiness); `voc serve` waits on it at start to report an unreachable Redis. */
+  readonly redis: RedisHealth;
   /** Graceful: stop accepting, let calls finish until `drainTimeoutMs`, cut the rest short, flush Redis. */
   shutdown(drainTimeoutMs?: number): Promise<{ finished: number; cutShort: number }>;
   /** Immediate teardown (tests): ends active calls as 'shutdown', then closes everything. */
@@ -46,7 +49,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   const asr: AsrEngine = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
   const redis: RedisClient = connectRedis(config.redis);
-  redis.on('error', (err: Error) => log.warn({ err: err.message, url: redactUrl(config.redis.url) }, 'redis connection error'));
+  logRedisOutages(redis, log, redactUrl(config.redis.url));
+  // Readiness needs Redis answering PINGs, not just a socket marked ready.
+  const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
+  redisHealth.start();
   const publisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
 
   const engine = new CallEngine({
@@ -60,7 +66,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   const ctx: IngestContext = { calls: engine, config, metrics, log };
   const http: HttpServerHandle = await startHttpServer(ctx, WS_ADAPTERS, {
-    readiness: () => ({ model: true, redis: isRedisReady(redis), accepting: engine.accepting }),
+    readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }),
   });
   const grpc = config.grpc.enabled ? await startGrpcServer(ctx) : undefined;
   log.info({ httpPort: http.port, grpcPort: grpc?.port }, 'voc-engine serving');
@@ -75,6 +81,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
       await publisher.flush();
+      redisHealth.stop();
       await redis.quit().catch(() => redis.disconnect());
       await asr.close();
       rules.close();
@@ -87,6 +94,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     engine,
     metrics,
     rules,
+    redis: redisHealth,
     shutdown,
     close: async () => {
       await shutdown(0);
