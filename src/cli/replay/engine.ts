@@ -1,0 +1,96 @@
+import { createAnalyticsFactory } from '../../analytics/call-analytics.js';
+import { createRedactor } from '../../analytics/redaction.js';
+import { RuleStore } from '../../analytics/rules/loader.js';
+import { VoskAsrEngine } from '../../asr/vosk-engine.js';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log/logger.js';
+import { EngineMetrics } from '../../metrics/metrics.js';
+import { FanOutPublisher, FileCallPublisher } from '../../publish/file-publisher.js';
+import { connectRedis, type RedisClient } from '../../publish/redis-connection.js';
+import { RedisHealth } from '../../publish/redis-health.js';
+import { RedisCallPublisher, type CallPublisher } from '../../publish/redis-publisher.js';
+import { CallEngine } from '../../session/call-engine.js';
+import { CliError, EXIT } from '../errors.js';
+import { redisUnreachableMessage } from '../redis-hint.js';
+
+export interface ReplayEngineOptions {
+  outDir: string;
+  /** Also publish to Redis (config.redis), as a live call would. */
+  redis: boolean;
+  /** Rule files for this run (--rules); default: config.analytics.rulesFiles. */
+  rulesFiles: string[] | undefined;
+  /** With `redis`: give up (CliError, exit 4) when Redis does not answer within this many ms. */
+  redisConnectTimeoutMs: number;
+}
+
+export interface ReplayEngine {
+  engine: CallEngine;
+  metrics: EngineMetrics;
+  /** Milliseconds of audio waiting for the recognizers (all parties). */
+  backlogMs(): Promise<number>;
+  /** Written summaries that could not be written. */
+  fileFailures(): ReadonlyArray<{ callId: string; error: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The live engine, assembled for recordings: the same CallEngine, sessions, recognizer and analytics
+ * as `voc serve` (built with the same factories as src/service.ts), with summaries written to files
+ * and, with --redis, everything published as a live call would be.
+ * Throws RuleSetError for invalid rule files and ModelError for a missing or broken model.
+ */
+export async function openReplayEngine(config: Config, options: ReplayEngineOptions, log: Logger): Promise<ReplayEngine> {
+  const rules = new RuleStore(options.rulesFiles ?? config.analytics.rulesFiles, { debounceMs: config.analytics.rules.reloadDebounceMs });
+  await rules.load();
+  const metrics = new EngineMetrics({ defaults: false });
+
+  const files = new FileCallPublisher(options.outDir, log);
+  let redis: RedisClient | undefined;
+  let redisPublisher: RedisCallPublisher | undefined;
+  let publisher: CallPublisher = files;
+  if (options.redis) {
+    redis = connectRedis(config.redis, 'voc-replay');
+    redis.on('error', () => {}); // reachability is checked right here; later failures are counted in metrics
+    const health = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
+    if (!(await health.waitUntilReachable(options.redisConnectTimeoutMs))) {
+      redis.disconnect();
+      rules.close();
+      throw new CliError(EXIT.redis, redisUnreachableMessage(config.redis.url, health.lastError));
+    }
+    redisPublisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
+    publisher = new FanOutPublisher([files, redisPublisher]);
+  }
+  let asr: VoskAsrEngine;
+  try {
+    asr = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
+  } catch (err) {
+    redis?.disconnect();
+    rules.close();
+    throw err;
+  }
+
+  const engine = new CallEngine({
+    config,
+    asr,
+    publisher,
+    metrics,
+    log,
+    analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
+    redactorForCall: () => createRedactor(config.analytics.redaction),
+  });
+  return {
+    engine,
+    metrics,
+    backlogMs: async () => {
+      const value = (await metrics.asrQueueDepthSeconds.get()).values[0]?.value ?? 0;
+      return value * 1000;
+    },
+    fileFailures: () => files.failures,
+    close: async () => {
+      await redisPublisher?.flush();
+      await redis?.quit().catch(() => redis?.disconnect());
+      await asr.close();
+      rules.close();
+    },
+  };
+}
