@@ -70,7 +70,7 @@ export function validateModelDir(path: string, modelName?: string): ModelInfo {
     requireFst(dir, `${graphDir}Gr.fst`, requireFile, fail);
     requireFile(`${graphDir}disambig_tid.int`);
   } else {
-    return fail('missing_file', `no decoding graph: ${graphDir}HCLG.fst is missing (nor is there the pair ${graphDir}HCLr.fst + ${graphDir}Gr.fst)`);
+    return fail('missing_file', `${graphDir}HCLG.fst is missing, and so is the lookahead pair ${graphDir}HCLr.fst + ${graphDir}Gr.fst: there is no decoding graph`);
   }
   requireFile(`${graphDir}words.txt`);
 
