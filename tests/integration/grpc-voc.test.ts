@@ -115,6 +115,13 @@ describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis
       expect(status.details, label).toMatch(pattern);
       return status;
     };
+    // A good call runs alongside the garbage and must not notice it.
+    const goodCall = buildCallAudio([{ party: 'agent', atMs: 300, text: 'hello verify' }], { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' });
+    const good = client.streamCall();
+    await good.send(config('good-call'));
+    await good.waitFor((m) => m.started !== undefined && m.started !== null);
+    const goodDone = good.sendAll(frames(goodCall, 8000, 20).map((audio) => ({ audio: { audio } }))).then(() => good.halfClose());
+
     const audioBefore = await expectStatus('audio before config', (s) => s.send({ audio: { audio: Buffer.alloc(320) } }), grpcStatus.INVALID_ARGUMENT, /audio received before the config/);
     expect(audioBefore.metadata.get('voc-error-code')).toEqual(['audio_before_start']);
     await expectStatus('empty request', (s) => s.send({}), grpcStatus.INVALID_ARGUMENT, /must set one of config, audio, end/);
@@ -135,13 +142,17 @@ describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis
     );
     // The call that had started is finalized and its summary written.
     expect(await waitForSummary(redis, keys, 'bad-frames')).toMatchObject({ endReason: 'error', protocol: 'grpc' });
+    await goodDone;
+    expect((await good.status).code).toBe(grpcStatus.OK);
+    expect(good.of('transcript').some((t) => t.final && t.text === 'hello verify')).toBe(true);
+    expect(good.of('summary')[0]).toMatchObject({ call_id: 'good-call', end_reason: 'STOP' });
 
     const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     for (const reason of ['audio_before_start', 'unknown_message', 'unsupported_encoding', 'unsupported_sample_rate', 'bad_start', 'bad_message', 'bad_frame_size'])
       expect(metrics, reason).toMatch(new RegExp(`voc_ingest_errors_total\\{protocol="grpc",reason="${reason}"\\} 1`));
   });
 
-  it('a client deadline that passes mid-call finalizes the call as disconnect', async () => {
+  it('a client deadline that passes mid-call, or a cancel, finalizes the call as disconnect', async () => {
     const callId = 'grpc-deadline';
     const call = buildCallAudio([{ party: 'customer', atMs: 200, text: 'hello' }], { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' });
     const stream = client.streamCall({ deadlineMs: 800 });
@@ -151,6 +162,15 @@ describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis
     const status = await stream.status; // no End: the deadline ends the RPC
     expect(status.code).toBe(grpcStatus.DEADLINE_EXCEEDED);
     expect(await waitForSummary(redis, keys, callId)).toMatchObject({ endReason: 'disconnect', cutShort: true });
+
+    // The same for an explicit cancel.
+    const cancelled = client.streamCall();
+    await cancelled.send(config('grpc-cancelled'));
+    await cancelled.waitFor((m) => m.started !== undefined && m.started !== null);
+    await cancelled.sendAll(frames(call, 8000, 20).slice(0, 10).map((audio) => ({ audio: { audio } })));
+    cancelled.call.cancel();
+    expect((await cancelled.status).code).toBe(grpcStatus.CANCELLED);
+    expect(await waitForSummary(redis, keys, 'grpc-cancelled')).toMatchObject({ endReason: 'disconnect', cutShort: true });
   });
 
   it('answers health checks SERVING for the server and both services', async () => {
@@ -177,7 +197,8 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
   });
 
   it('refuses a call without a valid key as UNAUTHENTICATED; health needs no key', async () => {
-    for (const metadata of [{}, { 'x-api-key': 'wrong-key-000000' }, { authorization: 'Bearer nope-nope-nope' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { 'x-api-key': 'wrong-key-000000' }, { authorization: 'Bearer nope-nope-nope' }];
+    for (const metadata of attempts) {
       const stream = client.streamCall({ metadata });
       await stream.send(config('unauth'));
       const status = await stream.status;

