@@ -1,3 +1,7 @@
+import { MODEL_NAME_PATTERN } from './model-catalog.js';
+
+const DEFAULT_MODEL = 'vosk-model-small-en-us-0.15';
+
 /** Why a model cannot be used. Stable codes, for logs and for tests. */
 export type ModelProblem = 'not_found' | 'not_a_model' | 'missing_file' | 'empty_file' | 'corrupt_file' | 'bad_config' | 'load_failed' | 'crashed';
 
@@ -6,12 +10,17 @@ export type ModelProblem = 'not_found' | 'not_a_model' | 'missing_file' | 'empty
  * never a crash. The message names the path, the problem and what to do about it.
  */
 export class ModelError extends Error {
+  /**
+   * @param detail what is wrong, without the path (e.g. "conf/model.conf is missing")
+   * @param advice what to do about it (e.g. the download command)
+   */
   constructor(
     readonly problem: ModelProblem,
     readonly modelPath: string,
-    message: string,
+    readonly detail: string,
+    advice: string,
   ) {
-    super(message);
+    super(`Vosk model at ${modelPath}: ${detail}. ${advice}`);
     this.name = 'ModelError';
   }
 }
@@ -26,5 +35,15 @@ export class AsrError extends Error {
 
 /** The advice appended to every ModelError: how to get a good copy of the model. */
 export function downloadAdvice(modelName: string): string {
-  return `Download it again with \`npm run model:download -- ${modelName}\` (or \`voc model download ${modelName}\`), or point model.path (VOC_MODEL_PATH) at an unpacked Vosk model.`;
+  const name = MODEL_NAME_PATTERN.test(modelName) ? modelName : DEFAULT_MODEL;
+  const again = name === modelName ? 'Download it again' : 'Replace it with a good copy, or download an official model';
+  return `${again} with \`npm run model:download -- ${name}\` (or \`voc model download ${name}\`), or point model.path (VOC_MODEL_PATH) at an unpacked Vosk model.`;
+}
+
+/** A model download failed (network, HTTP status, checksum, archive). Nothing is left behind. */
+export class DownloadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DownloadError';
+  }
 }

@@ -70,7 +70,7 @@ export class VoskAsrEngine implements AsrEngine {
     // Synchronous: start-up only, before anything is served.
     const model = new vosk.Model(info.dir);
     if (ref.isNull(model.handle)) {
-      throw new ModelError('load_failed', info.dir, `Vosk model at ${info.dir}: libvosk could not load it (see its ERROR line on stderr). ${downloadAdvice(name)}`);
+      throw new ModelError('load_failed', info.dir, 'libvosk could not load it (see its ERROR line on stderr)', downloadAdvice(name));
     }
     const engine = new VoskAsrEngine(model, info, deps);
     const pool = threadpoolSizeOf();
