@@ -84,7 +84,7 @@ describe('analytics end to end: rules, scorecard, measures and redaction on a li
         { party: 'agent', atMs: 6000, text: 'balance' },
         { party: 'customer', atMs: 7500, text: 'one two three four five six seven' }, // a card number
         { party: 'agent', atMs: 12_000, text: 'recorded guaranteed' }, // disclosure too late; a forbidden promise
-        // 13 950 - 20 000: dead air
+        // 12 950 - 20 000: dead air
         { party: 'agent', atMs: 20_000, text: 'anything thanks' },
       ],
       { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw', durationMs: 23_000 },
@@ -135,7 +135,7 @@ describe('analytics end to end: rules, scorecard, measures and redaction on a li
     const talk = summary.analytics.talk as TalkSummary;
     expect(talk.silence.longestMs).toBeGreaterThan(5000);
     const longest = talk.silence.spans.reduce((a, b) => (b.durationMs > a.durationMs ? b : a));
-    expect(Math.abs(longest.startMs - 13_950)).toBeLessThanOrEqual(400);
+    expect(Math.abs(longest.startMs - 12_950)).toBeLessThanOrEqual(400);
     expect(talk.overtalk.count).toBeGreaterThanOrEqual(1);
     expect(talk.overtalk.whoInterruptedWhom.agent?.customer).toBeGreaterThanOrEqual(1);
     expect(alerts.some((a) => a.kind === 'silence')).toBe(true);
