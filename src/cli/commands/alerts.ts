@@ -13,7 +13,7 @@ import type { CliIo } from '../io.js';
 import { redisUnreachableMessage } from '../redis-hint.js';
 
 interface AlertsArgs {
-  'from-start': boolean;
+  'from-start'?: boolean;
   last?: number;
   category: string[];
   severity?: AlertSeverity;
@@ -39,7 +39,7 @@ export function alertsCommand(io: CliIo): CommandModule<object, AlertsArgs> {
     describe: 'Follow the live alert stream in Redis (one line per alert or withdrawal)',
     builder: (y) =>
       y
-        .option('from-start', { type: 'boolean', default: false, describe: 'Print the whole stream first (XRANGE), then follow' })
+        .option('from-start', { type: 'boolean', describe: 'Print the whole stream first (XRANGE), then follow' })
         .option('last', { type: 'number', describe: 'Print the last N matching events first (XREVRANGE), then follow' })
         .option('category', { type: 'string', array: true, default: [], describe: 'Only these categories (repeatable)' })
         .option('severity', { choices: SEVERITIES, describe: 'Only alerts of this severity or higher' })
@@ -49,8 +49,8 @@ export function alertsCommand(io: CliIo): CommandModule<object, AlertsArgs> {
         .option('redis-url', { type: 'string', describe: 'Redis to read (default: redis.url of the config)' })
         .option('prefix', { type: 'string', describe: 'Key prefix (default: redis.prefix of the config)' })
         .option('connect-timeout', { type: 'number', default: 5000, describe: 'Give up (exit 4) when Redis does not answer within this many ms' })
-        .conflicts('from-start', 'last')
         .check((a) => {
+          if (a['from-start'] && a.last !== undefined) throw new UsageError('--from-start and --last exclude each other');
           if (a.last !== undefined && (!Number.isInteger(a.last) || a.last < 1)) throw new UsageError('--last must be a whole number of at least 1');
           if (!Number.isFinite(a['connect-timeout']) || a['connect-timeout'] < 0) throw new UsageError('--connect-timeout must be a number of ms');
           return true;

@@ -8,7 +8,7 @@ import { respawnForThreadpool } from '../respawn.js';
 interface ReplayArgs {
   input: string;
   parties?: string[];
-  realtime: boolean;
+  realtime?: boolean;
   speed?: number;
   rules?: string[];
   out: string;
@@ -36,7 +36,7 @@ export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
           describe: 'Party of each channel, comma-separated (default: mono "customer", stereo "agent,customer")',
           coerce: (value: string) => value.split(',').map((p) => p.trim()),
         })
-        .option('realtime', { type: 'boolean', default: false, describe: 'Feed audio at real time, like a live call' })
+        .option('realtime', { type: 'boolean', describe: 'Feed audio at real time, like a live call' })
         .option('speed', { type: 'number', describe: 'Feed audio at N times real time (default: as fast as the recognizer keeps up)' })
         .option('rules', { type: 'string', array: true, describe: 'Rule files for this run (default: analytics.rulesFiles of the config)' })
         .option('out', { type: 'string', default: '.', describe: 'Directory for <callId>.summary.json' })
@@ -47,8 +47,8 @@ export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
         .option('language', { type: 'string', default: 'en', describe: 'Language tag of the calls' })
         .option('log-level', { choices: LOG_LEVELS, default: 'warn', describe: 'Engine log level (logs go to stderr)' })
         .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml)' })
-        .conflicts('realtime', 'speed')
         .check((a) => {
+          if (a.realtime && a.speed !== undefined) throw new UsageError('--realtime and --speed exclude each other (--realtime is --speed 1)');
           if (a.speed !== undefined && !(Number.isFinite(a.speed) && a.speed > 0)) throw new UsageError('--speed must be a number above 0');
           if (a.parties) {
             if (a.parties.some((p) => p.length === 0)) throw new UsageError('--parties: empty party name');

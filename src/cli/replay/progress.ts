@@ -14,7 +14,7 @@ export class ReplayProgress {
 
   constructor(
     private readonly io: CliIo,
-    totalMs: number,
+    private readonly totalMs: number,
     enabled: boolean,
   ) {
     this.tty = io.stderr.isTTY === true;
@@ -22,7 +22,7 @@ export class ReplayProgress {
     this.bar = new SingleBar(
       {
         stream: io.stderr,
-        format: '{file} |{bar}| {percentage}% | {done}/{total} s of audio | {speed}x real time | ETA {eta_formatted}',
+        format: '{file} |{bar}| {percentage}% | {doneS}/{totalS} s of audio | {speed}x real time | ETA {eta_formatted}',
         hideCursor: this.tty,
         noTTYOutput: !this.tty, // asked for explicitly on a pipe: a line every few seconds
         notTTYSchedule: 1000,
@@ -52,6 +52,8 @@ export class ReplayProgress {
   }
 
   stop(): void {
+    // cli-progress restores the cursor to where the bar started; lines were printed since, so save here.
+    if (this.bar && this.tty) this.io.stderr.write('\x1b7');
     this.bar?.stop();
   }
 
@@ -59,8 +61,8 @@ export class ReplayProgress {
     const elapsedS = (Date.now() - this.startedAt) / 1000;
     return {
       file: this.file,
-      done: (this.doneMs / 1000).toFixed(1),
-      total: ((this.bar?.getTotal() ?? 0) / 1000).toFixed(1),
+      doneS: (this.doneMs / 1000).toFixed(1),
+      totalS: (this.totalMs / 1000).toFixed(1),
       speed: elapsedS > 0 ? (this.doneMs / 1000 / elapsedS).toFixed(1) : '-',
     };
   }

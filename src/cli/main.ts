@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { hideBin } from 'yargs/helpers';
+import { processIo } from './io.js';
+import { runCli } from './program.js';
+
+// The `voc` executable. Each command returns its exit code; stdout and stderr are drained before
+// exiting so piped output is never cut off.
+const code = await runCli(hideBin(process.argv), processIo());
+await Promise.all([drain(process.stdout), drain(process.stderr)]);
+process.exit(code);
+
+function drain(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writableNeedDrain) return resolve();
+    stream.once('drain', () => resolve());
+  });
+}

@@ -1,0 +1,99 @@
+import { RuleSetError, formatIssue } from '../../analytics/rules/compile.js';
+import { ModelError } from '../../asr/errors.js';
+import type { Config } from '../../config/schema.js';
+import { flushLog } from '../../log/flush.js';
+import { createLogger, type Logger } from '../../log/logger.js';
+import { redactUrl } from '../../publish/redis-connection.js';
+import { startService, type RunningService } from '../../service.js';
+import { CliError, EXIT } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { redisUnreachableMessage } from '../redis-hint.js';
+import { onParentGone } from '../respawn.js';
+import { ensureModel } from './first-start.js';
+import { ShutdownSignals } from './signals.js';
+
+export interface ServeOptions {
+  configFile: string | undefined;
+  /** Exit (code 4) when Redis has not answered this long after start; undefined: serve, not ready, and keep retrying. */
+  redisTimeoutMs: number | undefined;
+}
+
+/** How long serve waits for Redis before saying it is unreachable (it keeps retrying after). */
+const REDIS_NOTICE_MS = 3000;
+/** After the drain deadline, cut-short calls get this long to write their summaries before the process gives up. */
+const FINALIZE_GRACE_MS = 15_000;
+
+/**
+ * `voc serve`: start the engine and run until SIGTERM/SIGINT, then shut down gracefully: stop
+ * admitting calls (/readyz 503), let active calls finish for shutdown.drainTimeoutMs, end the rest as
+ * cut short (endReason 'shutdown', summaries written), flush Redis, exit 0. A second signal exits at once.
+ */
+export async function runServe(config: Config, options: ServeOptions, io: CliIo): Promise<void> {
+  const log = createLogger(config.logging.level);
+  const signals = new ShutdownSignals((signal, code) => {
+    log.warn({ signal }, 'second signal: exiting now; calls in progress are not finalized');
+    void flushLog(log).finally(() => process.exit(code));
+  });
+  onParentGone(() => signals.request('parent process exited'));
+  try {
+    log.info({ configFile: options.configFile, pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, 'voc-engine starting');
+    const service = await start(config, log, io);
+    if (!(await checkRedis(service, config, options, log, io, signals))) {
+      await service.shutdown(0);
+      throw new CliError(EXIT.redis, redisUnreachableMessage(config.redis.url, service.redis.lastError));
+    }
+    const reason = await signals.requested;
+    const drainTimeoutMs = config.shutdown.drainTimeoutMs;
+    log.info({ reason, activeCalls: service.engine.activeCalls, drainTimeoutMs }, 'shutting down: no new calls, active calls may finish');
+    const giveUp = setTimeout(() => {
+      log.error({ afterMs: drainTimeoutMs + FINALIZE_GRACE_MS }, 'shutdown did not complete in time; exiting');
+      void flushLog(log).finally(() => process.exit(EXIT.failure));
+    }, drainTimeoutMs + FINALIZE_GRACE_MS);
+    giveUp.unref();
+    const result = await service.shutdown(drainTimeoutMs);
+    clearTimeout(giveUp);
+    log.info({ finished: result.finished, cutShort: result.cutShort }, 'shutdown complete');
+  } catch (err) {
+    if (err instanceof CliError) log.fatal({ exitCode: err.code, reason: err.message }, 'voc-engine stopped');
+    throw err;
+  } finally {
+    signals.dispose();
+    await flushLog(log);
+  }
+}
+
+/** First-start model download, then the service; start-up failures become exit codes with clear messages. */
+async function start(config: Config, log: Logger, io: CliIo): Promise<RunningService> {
+  await ensureModel(config, log, io);
+  try {
+    return await startService(config, { log });
+  } catch (err) {
+    if (err instanceof ModelError) throw new CliError(EXIT.model, err.message);
+    if (err instanceof RuleSetError)
+      throw new CliError(EXIT.config, `invalid rule files (analytics.rulesFiles):\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES')
+      throw new CliError(EXIT.failure, `cannot listen: ${(err as Error).message} (server.port / grpc.port, or VOC_PORT / VOC_GRPC_PORT)`);
+    throw err;
+  }
+}
+
+/**
+ * Says clearly when Redis is not reachable at start. Without --redis-timeout the engine serves anyway
+ * (readiness false, writes buffered, reconnecting) so an orchestrator can start both in any order;
+ * with it, returns false when Redis has not answered in time.
+ */
+async function checkRedis(service: RunningService, config: Config, options: ServeOptions, log: Logger, io: CliIo, signals: ShutdownSignals): Promise<boolean> {
+  const firstWait = Math.min(REDIS_NOTICE_MS, options.redisTimeoutMs ?? REDIS_NOTICE_MS);
+  if (await service.redis.waitUntilReachable(firstWait)) return true;
+  const url = redactUrl(config.redis.url);
+  log.error({ url, err: service.redis.lastError }, 'redis unreachable at start; /readyz reports not ready until it answers');
+  io.err(`voc serve: ${redisUnreachableMessage(config.redis.url, service.redis.lastError)}`);
+  if (options.redisTimeoutMs === undefined) {
+    io.err('voc serve: serving anyway: /readyz answers 503 and writes are buffered until Redis answers (retrying).');
+    return true;
+  }
+  const rest = options.redisTimeoutMs - firstWait;
+  const reachable = await Promise.race([service.redis.waitUntilReachable(rest), signals.requested.then(() => true)]);
+  return reachable;
+}
