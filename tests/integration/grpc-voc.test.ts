@@ -142,6 +142,20 @@ describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis
     );
     // The call that had started is finalized and its summary written.
     expect(await waitForSummary(redis, keys, 'bad-frames')).toMatchObject({ endReason: 'error', protocol: 'grpc' });
+
+    // An oversize message is refused by grpc-js itself (grpc.maxMessageBytes, 4 MiB by default).
+    const oversize = await expectStatus(
+      'oversize chunk',
+      async (s) => {
+        await s.send(config('too-big'));
+        await s.waitFor((m) => m.started !== undefined && m.started !== null);
+        await s.send({ audio: { audio: Buffer.alloc(svc.config.grpc.maxMessageBytes + 2) } });
+      },
+      grpcStatus.RESOURCE_EXHAUSTED,
+      /larger than/,
+    );
+    expect(oversize.code).toBe(grpcStatus.RESOURCE_EXHAUSTED);
+    expect(await waitForSummary(redis, keys, 'too-big')).toMatchObject({ endReason: 'disconnect' });
     await goodDone;
     expect((await good.status).code).toBe(grpcStatus.OK);
     expect(good.of('transcript').some((t) => t.final && t.text === 'hello verify')).toBe(true);
@@ -185,7 +199,11 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
   let client: TestGrpcClient;
 
   beforeAll(async () => {
-    svc = await startTestService('grpc-admission', { auth: { apiKeys: [apiKey] }, limits: { maxConcurrentCalls: 1 } });
+    svc = await startTestService('grpc-admission', {
+      auth: { apiKeys: [apiKey] },
+      limits: { maxConcurrentCalls: 1 },
+      server: { startTimeoutMs: 300 },
+    });
     redis = testRedis();
     client = new TestGrpcClient(svc.service.grpcPort!);
   });
@@ -207,6 +225,13 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
     const vosk = client.streamingRecognize();
     expect((await vosk.status).code).toBe(grpcStatus.UNAUTHENTICATED);
     expect(await client.health('')).toBe('SERVING');
+  });
+
+  it('a stream that sends no config in time ends with DEADLINE_EXCEEDED', async () => {
+    const idle = client.streamCall({ metadata: { 'x-api-key': apiKey } });
+    const status = await idle.status;
+    expect(status.code).toBe(grpcStatus.DEADLINE_EXCEEDED);
+    expect(status.details).toBe('timeout: no config message within 300 ms (server.startTimeoutMs)');
   });
 
   it('at capacity answers RESOURCE_EXHAUSTED, a live call id ALREADY_EXISTS; draining: NOT_SERVING and UNAVAILABLE', async () => {
