@@ -67,6 +67,9 @@ describe('voc.v1 CallRequest validation', () => {
     expect(noParties).toMatchObject({ code: 'bad_start' });
     expect(noParties.message).toMatch(/parties/);
     expect(inputError(() => resolve({ call_id: '' })).message).toMatch(/call_id is required/);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']));
+    expect(inputError(() => resolve({ metadata: many })).message).toMatch(/field "config.metadata": at most 64 metadata entries/);
+    expect(inputError(() => resolve({ metadata: { big: 'x'.repeat(5000) } })).message).toMatch(/field "config.metadata.big"/);
   });
 });
 

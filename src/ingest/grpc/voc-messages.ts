@@ -21,6 +21,10 @@ import { CallInputError, type InputErrorCode } from '../../session/errors.js';
 const ENCODING_BY_NAME: Record<string, AudioEncoding> = { PCM16: 'pcm16', MULAW: 'mulaw', ALAW: 'alaw' };
 export const WIRE_ENCODING_NAME: Record<AudioEncoding, string> = { pcm16: 'PCM16', mulaw: 'MULAW', alaw: 'ALAW' };
 
+export const MAX_METADATA_ENTRIES = 64;
+export const MAX_METADATA_KEY_CHARS = 128;
+export const MAX_METADATA_VALUE_CHARS = 4096;
+
 export const callConfigSchema = z.object({
   call_id: z.string().min(1, 'call_id is required').max(128),
   encoding: z.union([z.string(), z.number()]),
@@ -28,7 +32,10 @@ export const callConfigSchema = z.object({
   channels: z.number().int().min(0),
   parties: z.array(z.string().min(1, 'party names must not be empty').max(64)).min(1, 'parties must name each channel'),
   language: z.string().max(16),
-  metadata: z.record(z.string(), z.string()),
+  // Bounded: metadata is stored with the call in Redis and repeated in the summary.
+  metadata: z
+    .record(z.string().max(MAX_METADATA_KEY_CHARS), z.string().max(MAX_METADATA_VALUE_CHARS))
+    .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `at most ${MAX_METADATA_ENTRIES} metadata entries`),
 });
 
 export const callRequestSchema = z.discriminatedUnion('request', [
