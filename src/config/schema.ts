@@ -71,6 +71,8 @@ export const modelSchema = z
       .optional(),
     /** Download the model at first start when it is absent and `name` is an official model. */
     autoDownload: z.boolean().default(true),
+    /** Archive URL for `name` (a mirror, for hosts that cannot reach the official site); default the official URL. */
+    url: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
   })
   .strict();
 
