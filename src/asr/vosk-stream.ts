@@ -246,7 +246,12 @@ export class VoskAsrStream implements AsrStream {
   private free(): void {
     if (this.isFreed) return;
     this.isFreed = true;
-    this.deps.recognizer.free();
+    try {
+      this.deps.recognizer.free();
+    } catch (err) {
+      // Runs from the drive loop's `finally`: a throw here would be an unhandled rejection.
+      this.deps.log.error({ callId: this.callId, party: this.deps.options.party, err: (err as Error).message }, 'freeing the recognizer failed');
+    }
     this.markFreed();
     this.settleEnd?.resolve(); // no-op when fail() already rejected it
     this.deps.onFreed();
