@@ -153,6 +153,16 @@ describe('VoskAsrEngine on real libvosk', () => {
     await waitUntil(() => engine.activeStreams === 0, 5000, 'recognizer to be freed');
     expect(finals(results)).toEqual([]);
     expect(await metricValue(metrics.asrQueueDepthSeconds)).toBe(0);
+
+    // Again with a libvosk call in flight: the recognizer is freed only once that call has returned.
+    const busy = engine.openStream({ callId: 'c6b', party: 'agent', sampleRate: MODEL_RATE });
+    const busyRecord = record(busy);
+    writePackets(busy, concat(say('hello hello hello hello'), silence(5000)));
+    await new Promise((r) => setImmediate(r));
+    busy.abort();
+    await busyRecord.done;
+    await waitUntil(() => engine.activeStreams === 0, 5000, 'recognizer to be freed');
+    expect(finals(busyRecord.results)).toEqual([]);
     await engine.close();
   });
 
