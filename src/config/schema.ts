@@ -35,7 +35,11 @@ export const grpcSchema = z
 
 export const authSchema = z
   .object({
-    /** API keys accepted by protocols that authenticate (gRPC `x-api-key`, AudioHook `X-API-KEY`). Empty: no auth. */
+    /**
+     * API keys accepted by protocols that authenticate (gRPC `x-api-key` / bearer, AudioHook `X-API-KEY`).
+     * Empty: gRPC takes unauthenticated calls; AudioHook refuses every connection unless
+     * protocols.audiohook.requireApiKey is false (Genesys always sends a key, so a missing one is a misconfiguration).
+     */
     apiKeys: z.array(z.string().min(8)).default([]),
   })
   .strict();
