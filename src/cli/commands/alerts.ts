@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { AlertSeverity } from '../../events/schema.js';
 import { RedisKeys } from '../../publish/keys.js';
-import { connectRedis, type RedisClient } from '../../publish/redis-connection.js';
+import { connectRedis, redactUrl, type RedisClient } from '../../publish/redis-connection.js';
 import { RedisHealth } from '../../publish/redis-health.js';
 import type { AlertStreamEvent } from '../../events/alert-wire.js';
 import { follow, lastId, readAll, readLast, type FeedEntry } from '../alert-feed.js';
@@ -74,7 +74,7 @@ export function alertsCommand(io: CliIo): CommandModule<object, AlertsArgs> {
       try {
         if (!(await health.waitUntilReachable(args['connect-timeout'])))
           throw new CliError(EXIT.redis, redisUnreachableMessage(redisOptions.url, health.lastError));
-        await runConsole(redis, new RedisKeys(redisOptions.prefix).alertStream(), args, io, () => stopped);
+        await runConsole(redis, new RedisKeys(redisOptions.prefix).alertStream(), args, io, () => stopped, redactUrl(redisOptions.url));
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -84,7 +84,7 @@ export function alertsCommand(io: CliIo): CommandModule<object, AlertsArgs> {
   };
 }
 
-async function runConsole(redis: RedisClient, key: string, args: AlertsArgs, io: CliIo, stopped: () => boolean): Promise<void> {
+async function runConsole(redis: RedisClient, key: string, args: AlertsArgs, io: CliIo, stopped: () => boolean, url: string): Promise<void> {
   const filter = new AlertFilter({ categories: args.category, minSeverity: args.severity, callId: args.call });
   const print = (entry: FeedEntry) => {
     if ('invalid' in entry) return io.err(`skipped stream entry ${entry.id}: ${entry.invalid}`);
@@ -106,6 +106,7 @@ async function runConsole(redis: RedisClient, key: string, args: AlertsArgs, io:
     for (const entry of await readLast(redis, key, cursor, args.last, wanted)) print(entry);
   }
   if (!args.follow) return;
+  io.err(`voc alerts: following ${key} on ${url} (Ctrl-C to stop)`);
   let warned = false;
   for await (const entry of follow(redis, key, cursor, {
     blockMs: BLOCK_MS,

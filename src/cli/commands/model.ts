@@ -48,7 +48,7 @@ export function modelCommand(io: CliIo): CommandModule {
         .positional('name', { type: 'string', describe: 'Model name (default: model.name of the config); see `voc model list`' })
         .option('dir', { type: 'string', describe: 'Parent directory (default: the directory of model.path)' })
         .option('sha256', { type: 'string', describe: 'Expected SHA-256 of the archive (default: model.sha256 when downloading the configured model)' })
-        .option('url', { type: 'string', describe: 'Download from this URL instead of the official one (a mirror)' })
+        .option('url', { type: 'string', describe: 'Download from this URL (a mirror; default: model.url for the configured model, else the official URL)' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace a model that is already installed and valid' })
         .option('progress', { type: 'boolean', default: process.stderr.isTTY === true, describe: 'Progress bar on stderr (default: when stderr is a terminal)' })
         .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml)' })
@@ -67,7 +67,8 @@ export function modelCommand(io: CliIo): CommandModule {
       const { installModel } = await import('../model-install.js');
       const { DownloadError, ModelError } = await import('../../asr/errors.js');
       try {
-        const result = await installModel({ name, destDir, expectedSha256: expected, url: args.url, force: args.force, progress: args.progress }, io);
+        const url = args.url ?? (name === config.model.name ? config.model.url : undefined);
+        const result = await installModel({ name, destDir, expectedSha256: expected, url, force: args.force, progress: args.progress }, io);
         if (!result.downloaded) {
           io.out(`${name} is already installed at ${result.modelDir} (use --force to download it again)`);
           return;

@@ -15,7 +15,7 @@ import { installModel } from '../model-install.js';
  * service, whose ModelError says what is missing. A failed download stops with the manual steps.
  */
 export async function ensureModel(config: Config, log: Logger, io: CliIo): Promise<void> {
-  const { path, name, autoDownload, sha256 } = config.model;
+  const { path, name, autoDownload, sha256, url } = config.model;
   const target = resolve(path);
   if (existsSync(target) || !name || !autoDownload || !findCatalogModel(name)) return;
 
@@ -23,7 +23,7 @@ export async function ensureModel(config: Config, log: Logger, io: CliIo): Promi
   log.info({ model: name, modelPath: target }, 'model not found: downloading it (first start; model.autoDownload)');
   io.err(`voc serve: model ${name} not found at ${target}; downloading it (first start)...`);
   try {
-    const result = await installModel({ name, destDir, expectedSha256: sha256, progress: io.stderr.isTTY === true }, io);
+    const result = await installModel({ name, destDir, expectedSha256: sha256, url, progress: io.stderr.isTTY === true }, io);
     // downloadModel installs `<destDir>/<name>`; model.path may name the folder differently.
     if (basename(target) !== name) await rename(result.modelDir, target);
     log.info({ model: name, modelPath: target, sha256: result.sha256, bytes: result.bytes }, 'model downloaded');
@@ -31,18 +31,18 @@ export async function ensureModel(config: Config, log: Logger, io: CliIo): Promi
   } catch (err) {
     if (!(err instanceof DownloadError || err instanceof ModelError)) throw err;
     log.error({ model: name, err: err.message }, 'model download failed');
-    throw new CliError(EXIT.model, manualSteps(name, target, err.message));
+    throw new CliError(EXIT.model, manualSteps(name, target, url ?? modelUrl(name), err.message));
   }
 }
 
 /** What to do by hand when the engine cannot download its model (offline, proxy, checksum). */
-export function manualSteps(name: string, target: string, reason: string): string {
+export function manualSteps(name: string, target: string, url: string, reason: string): string {
   const parent = dirname(target);
   const unpacked = join(parent, name);
   return [
     `cannot download the Vosk model ${name}: ${reason}`,
     'Install it by hand:',
-    `  1. download ${modelUrl(name)} (on any machine with internet access)`,
+    `  1. download ${url} (on any machine with internet access)`,
     `  2. unzip it into ${parent}:  mkdir -p ${parent} && unzip ${name}.zip -d ${parent}`,
     ...(unpacked === target ? [] : [`  3. rename it to the configured path:  mv ${unpacked} ${target}`]),
     `  ${unpacked === target ? 3 : 4}. check that ${target} holds am/, conf/ and graph/ (or final.mdl), then start again`,
