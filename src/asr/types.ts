@@ -5,7 +5,7 @@ import type { WordTiming } from '../events/schema.js';
 export interface AsrResult {
   final: boolean;
   text: string;
-  /** Word timings (final results only; empty for partials). */
+  /** Word timings (finals; partials only with asr.partialWords, else empty). */
   words: WordTiming[];
 }
 

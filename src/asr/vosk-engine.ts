@@ -109,6 +109,7 @@ export class VoskAsrEngine implements AsrEngine {
     const recognizer = new vosk.Recognizer({ model: this.model, sampleRate: this.sampleRate });
     if (ref.isNull(recognizer.handle)) throw new AsrError('libvosk could not create a recognizer (out of memory, or a broken graph)');
     recognizer.setWords(true);
+    if (this.deps.asr.partialWords) recognizer.setPartialWords(true);
     const stream: VoskAsrStream = new VoskAsrStream({
       recognizer,
       options,

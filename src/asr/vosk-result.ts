@@ -20,25 +20,29 @@ const voskFinalSchema = z.object({
   result: z.array(voskWordSchema).default([]),
 });
 
-/** `vosk_recognizer_partial_result`: `{"partial": "..."}`. */
+/** `vosk_recognizer_partial_result`: `{"partial": "..."}`, plus `partial_result` words with partial words on. */
 const voskPartialSchema = z.object({
   partial: z.string().default(''),
+  partial_result: z.array(voskWordSchema).default([]),
 });
+
+type VoskWord = z.infer<typeof voskWordSchema>;
+
+function toWordTimings(words: readonly VoskWord[], timeline: StreamTimeline): AsrResult['words'] {
+  return words.map((w) => ({
+    word: w.word,
+    startMs: Math.round(timeline.toStreamMs(w.start * 1000, 'start')),
+    endMs: Math.round(timeline.toStreamMs(w.end * 1000, 'end')),
+    conf: Math.min(1, Math.max(0, w.conf)),
+  }));
+}
 
 export function parseFinal(json: string, timeline: StreamTimeline): AsrResult {
   const parsed = voskFinalSchema.parse(JSON.parse(json));
-  return {
-    final: true,
-    text: parsed.text,
-    words: parsed.result.map((w) => ({
-      word: w.word,
-      startMs: Math.round(timeline.toStreamMs(w.start * 1000, 'start')),
-      endMs: Math.round(timeline.toStreamMs(w.end * 1000, 'end')),
-      conf: Math.min(1, Math.max(0, w.conf)),
-    })),
-  };
+  return { final: true, text: parsed.text, words: toWordTimings(parsed.result, timeline) };
 }
 
-export function parsePartial(json: string): AsrResult {
-  return { final: false, text: voskPartialSchema.parse(JSON.parse(json)).partial, words: [] };
+export function parsePartial(json: string, timeline: StreamTimeline): AsrResult {
+  const parsed = voskPartialSchema.parse(JSON.parse(json));
+  return { final: false, text: parsed.partial, words: toWordTimings(parsed.partial_result, timeline) };
 }

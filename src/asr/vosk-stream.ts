@@ -174,7 +174,7 @@ export class VoskAsrStream implements AsrStream {
     this.account(chunk.length, performance.now() - started, chunkMs);
     if (this.closed || json === undefined) return; // aborted while the call was in flight
     if (final) this.emitFinal(parseFinal(json, this.timeline));
-    else this.emitPartial(parsePartial(json));
+    else this.emitPartial(parsePartial(json, this.timeline));
   }
 
   private async finish(): Promise<void> {

@@ -92,6 +92,12 @@ export const asrSchema = z
     partials: z.boolean().default(true),
     /** Minimum interval between two partials of one party, in ms (0 = every chunk). */
     partialIntervalMs: z.number().int().min(0).default(200),
+    /**
+     * Word timings in partials (libvosk partial words). Lets keyword and category rules raise tentative
+     * alerts before the utterance ends, but libvosk then holds partials back for the first ~2 s of an
+     * utterance, so partial text arrives later. Off by default.
+     */
+    partialWords: z.boolean().default(false),
     /** libvosk log level (-1 silences it). */
     voskLogLevel: z.number().int().min(-1).max(5).default(-1),
   })
