@@ -85,7 +85,7 @@ export function modelCommand(io: CliIo): CommandModule {
   };
 
   return {
-    command: 'model <command>',
+    command: 'model',
     describe: 'List and download Vosk speech models',
     builder: (y: Argv) => y.command(list).command(download).demandCommand(1, 'name a model command: list or download'),
     handler: () => {},

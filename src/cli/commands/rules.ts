@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { formatIssue, RuleSetError } from '../../analytics/rules/compile.js';
-import { RuleStore } from '../../analytics/rules/loader.js';
+import { compileRuleSet, formatIssue, RuleSetError, type RuleIssue, type RuleSetSnapshot, type RuleSource } from '../../analytics/rules/compile.js';
+import { readRuleSources } from '../../analytics/rules/loader.js';
 import { CliError, EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -22,20 +22,35 @@ export function rulesCommand(io: CliIo): CommandModule {
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Rule files (YAML or JSON), checked together' })
         .example('$0 rules check config/rules/*.yaml', 'check the shipped rule files'),
     handler: async ({ files }) => {
+      // Each file is read on its own, so a missing one does not hide the problems of the others.
+      const issues: RuleIssue[] = [];
+      const sources: RuleSource[] = [];
+      for (const file of files) {
+        try {
+          sources.push(...(await readRuleSources([file])));
+        } catch (err) {
+          if (!(err instanceof RuleSetError)) throw err;
+          issues.push(...err.issues);
+        }
+      }
+      let snapshot: RuleSetSnapshot | undefined;
       try {
-        const snapshot = await new RuleStore(files, { debounceMs: 0 }).load();
-        const categories = snapshot.categories.filter((c) => !c.hidden).length;
-        const checks = snapshot.scorecard ? `, scorecard "${snapshot.scorecard.name}" with ${snapshot.scorecard.checks.length} check(s)` : '';
-        io.out(`ok: ${files.length} file(s), ${categories} categor${categories === 1 ? 'y' : 'ies'}${checks}`);
+        snapshot = compileRuleSet(sources, 1);
       } catch (err) {
         if (!(err instanceof RuleSetError)) throw err;
-        for (const issue of err.issues) io.err(formatIssue(issue));
-        throw new CliError(EXIT.failure, `${err.issues.length} problem(s) in the rule files`);
+        issues.push(...err.issues);
       }
+      if (issues.length > 0 || !snapshot) {
+        for (const issue of issues) io.err(formatIssue(issue));
+        throw new CliError(EXIT.failure, `${issues.length} problem(s) in the rule files`);
+      }
+      const categories = snapshot.categories.filter((c) => !c.hidden).length;
+      const checks = snapshot.scorecard ? `, scorecard "${snapshot.scorecard.name}" with ${snapshot.scorecard.checks.length} check(s)` : '';
+      io.out(`ok: ${files.length} file(s), ${categories} categor${categories === 1 ? 'y' : 'ies'}${checks}`);
     },
   };
   return {
-    command: 'rules <command>',
+    command: 'rules',
     describe: 'Work with rule files',
     builder: (y: Argv) => y.command(check).demandCommand(1, 'name a rules command: check'),
     handler: () => {},
