@@ -18,8 +18,9 @@ export interface ServeOptions {
   redisTimeoutMs: number | undefined;
 }
 
-/** How long serve waits for Redis before saying it is unreachable (it keeps retrying after). */
-const REDIS_NOTICE_MS = 3000;
+/** Serve says Redis is unreachable after this many health intervals without an answer (it keeps retrying after). */
+const REDIS_NOTICE_INTERVALS = 3;
+const REDIS_NOTICE_MIN_MS = 1000;
 /** After the drain deadline, cut-short calls get this long to write their summaries before the process gives up. */
 const FINALIZE_GRACE_MS = 15_000;
 
@@ -84,7 +85,8 @@ async function start(config: Config, log: Logger, io: CliIo): Promise<RunningSer
  * with it, returns false when Redis has not answered in time.
  */
 async function checkRedis(service: RunningService, config: Config, options: ServeOptions, log: Logger, io: CliIo, signals: ShutdownSignals): Promise<boolean> {
-  const firstWait = Math.min(REDIS_NOTICE_MS, options.redisTimeoutMs ?? REDIS_NOTICE_MS);
+  const notice = Math.max(REDIS_NOTICE_MIN_MS, REDIS_NOTICE_INTERVALS * config.redis.healthIntervalMs);
+  const firstWait = Math.min(notice, options.redisTimeoutMs ?? notice);
   if (await service.redis.waitUntilReachable(firstWait)) return true;
   const url = redactUrl(config.redis.url);
   log.error({ url, err: service.redis.lastError }, 'redis unreachable at start; /readyz reports not ready until it answers');
