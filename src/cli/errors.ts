@@ -33,3 +33,14 @@ export class UsageError extends CliError {
     this.name = 'UsageError';
   }
 }
+
+/** The message of an error and of its causes ("fetch failed" says little; its cause says ECONNREFUSED). */
+export function messageWithCauses(err: Error): string {
+  const parts = [err.message];
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
+    if (!parts.some((p) => p.includes(cause instanceof Error ? cause.message : ''))) parts.push(cause.message);
+    cause = cause.cause;
+  }
+  return parts.length === 1 ? parts[0]! : `${parts[0]} (${parts.slice(1).join(': ')})`;
+}

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { MODEL_CATALOG, MODEL_NAME_PATTERN } from '../../asr/model-catalog.js';
 import { loadCliConfig } from '../config.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
+import { CliError, EXIT, messageWithCauses, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 interface DownloadArgs {
@@ -78,7 +78,7 @@ export function modelCommand(io: CliIo): CommandModule {
         if (!expected) io.err(`pin it in the config to check future downloads:  model.sha256: ${result.sha256}`);
         if (resolve(config.model.path) !== result.modelDir) io.err(`to use it: VOC_MODEL_PATH=${result.modelDir} (or model.path in the config)`);
       } catch (err) {
-        if (err instanceof DownloadError || err instanceof ModelError) throw new CliError(EXIT.model, err.message);
+        if (err instanceof DownloadError || err instanceof ModelError) throw new CliError(EXIT.model, messageWithCauses(err));
         throw err;
       }
     },

@@ -5,7 +5,7 @@ import { DownloadError, ModelError } from '../../asr/errors.js';
 import { findCatalogModel, modelUrl } from '../../asr/model-catalog.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT, messageWithCauses } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { installModel } from '../model-install.js';
 
@@ -30,8 +30,9 @@ export async function ensureModel(config: Config, log: Logger, io: CliIo): Promi
     if (!sha256 && result.sha256) io.err(`voc serve: model archive SHA-256 ${result.sha256} (pin it as model.sha256 to check future downloads)`);
   } catch (err) {
     if (!(err instanceof DownloadError || err instanceof ModelError)) throw err;
-    log.error({ model: name, err: err.message }, 'model download failed');
-    throw new CliError(EXIT.model, manualSteps(name, target, url ?? modelUrl(name), err.message));
+    const reason = messageWithCauses(err);
+    log.error({ model: name, err: reason }, 'model download failed');
+    throw new CliError(EXIT.model, manualSteps(name, target, url ?? modelUrl(name), reason));
   }
 }
 
