@@ -25,6 +25,8 @@ interface Scenario {
   analytics: boolean;
   /** Per-party ASR queue limit; small values show the drop policy under overload. */
   maxQueueMs: number;
+  /** 'max': each client sends as fast as the engine takes it (throughput); 'realtime': 20 ms frames every 20 ms, as telephony does. */
+  pacing: 'max' | 'realtime';
 }
 
 interface ScenarioResult extends Scenario {
@@ -45,12 +47,16 @@ interface ScenarioResult extends Scenario {
 type ChildReply = { ok: string; [key: string]: unknown };
 
 const SCENARIOS: Scenario[] = [
-  { name: 'tiny-1-call', model: 'tiny', calls: 1, callSeconds: 60, analytics: true, maxQueueMs: 600_000 },
-  { name: 'tiny-16-calls', model: 'tiny', calls: 16, callSeconds: 60, analytics: true, maxQueueMs: 600_000 },
-  { name: 'tiny-16-calls-no-analytics', model: 'tiny', calls: 16, callSeconds: 60, analytics: false, maxQueueMs: 600_000 },
-  { name: 'realistic-4-calls', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 600_000 },
+  { name: 'tiny-1-call', model: 'tiny', calls: 1, callSeconds: 60, analytics: true, maxQueueMs: 600_000, pacing: 'max' },
+  { name: 'tiny-16-calls', model: 'tiny', calls: 16, callSeconds: 60, analytics: true, maxQueueMs: 600_000, pacing: 'max' },
+  { name: 'tiny-16-calls-no-analytics', model: 'tiny', calls: 16, callSeconds: 60, analytics: false, maxQueueMs: 600_000, pacing: 'max' },
+  { name: 'realistic-4-calls', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 600_000, pacing: 'max' },
+  // Live calls as a telephony platform sends them: the event-loop delay and memory an SRE will see.
+  { name: 'tiny-48-calls-realtime', model: 'tiny', calls: 48, callSeconds: 30, analytics: true, maxQueueMs: 10_000, pacing: 'realtime' },
+  { name: 'tiny-48-calls-realtime-no-analytics', model: 'tiny', calls: 48, callSeconds: 30, analytics: false, maxQueueMs: 10_000, pacing: 'realtime' },
+  { name: 'realistic-12-calls-realtime', model: 'realistic-cost', calls: 12, callSeconds: 30, analytics: true, maxQueueMs: 10_000, pacing: 'realtime' },
   // Overload: audio arrives far faster than decoding with a 2 s queue: shows drop-newest and its count.
-  { name: 'realistic-overload-drop', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 2_000 },
+  { name: 'realistic-overload-drop', model: 'realistic-cost', calls: 4, callSeconds: 30, analytics: true, maxQueueMs: 2_000, pacing: 'max' },
 ];
 
 const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -95,7 +101,9 @@ async function main(): Promise<void> {
 
 async function runScenario(scenario: Scenario, modelDir: string): Promise<ScenarioResult> {
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
+  const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = ipc(child);
   try {
     await ask(undefined, 'ready');
@@ -117,12 +125,12 @@ async function runScenario(scenario: Scenario, modelDir: string): Promise<Scenar
     );
     const httpPort = started.httpPort as number;
     const call = scriptedCall(scenario.callSeconds);
-    const callFrames = frames(call, 8000, 100);
+    const callFrames = frames(call, 8000, scenario.pacing === 'realtime' ? 20 : 100);
     const idle = await ask({ cmd: 'begin' }, 'begun');
     const sampler = setInterval(() => void ask({ cmd: 'sample' }, 'sampled').catch(() => undefined), 250);
     const t0 = performance.now();
     const outcomes = await Promise.all(
-      Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames)),
+      Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames, scenario.pacing)),
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
@@ -163,7 +171,7 @@ function scriptedCall(seconds: number): GeneratedCall {
   return buildCallAudio(lines, { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw', durationMs: seconds * 1000 });
 }
 
-function streamCall(port: number, callId: string, audio: readonly Buffer[]): Promise<{ finals: number; alerts: number }> {
+function streamCall(port: number, callId: string, audio: readonly Buffer[], pacing: Scenario['pacing']): Promise<{ finals: number; alerts: number }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`);
     let finals = 0;
@@ -173,7 +181,7 @@ function streamCall(port: number, callId: string, audio: readonly Buffer[]): Pro
     });
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { type: string; final?: boolean; code?: string };
-      if (message.type === 'started') void sendAll(socket, audio);
+      if (message.type === 'started') void (pacing === 'realtime' ? sendPaced(socket, audio, 20) : sendAll(socket, audio));
       else if (message.type === 'transcript' && message.final) finals++;
       else if (message.type === 'alert') alerts++;
       else if (message.type === 'error') reject(new Error(`call ${callId}: ${message.code}`));
@@ -184,6 +192,17 @@ function streamCall(port: number, callId: string, audio: readonly Buffer[]): Pro
 }
 
 /** Sends as fast as the socket drains, so the engine, not the client, sets the pace. */
+/** One frame every `frameMs` on a drift-free schedule, like a media server. */
+async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: number): Promise<void> {
+  const t0 = performance.now();
+  for (let i = 0; i < audio.length; i++) {
+    const wait = t0 + i * frameMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    socket.send(audio[i]!);
+  }
+  socket.send(JSON.stringify({ type: 'stop' }));
+}
+
 async function sendAll(socket: WebSocket, audio: readonly Buffer[]): Promise<void> {
   for (const frame of audio) {
     if (socket.bufferedAmount > 256 * 1024) await new Promise((r) => setTimeout(r, 1));
