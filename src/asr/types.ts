@@ -12,6 +12,8 @@ export interface AsrResult {
 export interface AsrStreamOptions {
   /** For logs and metrics only. */
   callId: string;
+  /** Ingest protocol of the call, for logs only (every call-related line carries callId and protocol). */
+  protocol?: string;
   party: string;
   /** Rate of the PCM that will be written; must equal the model's rate (the audio layer resamples). */
   sampleRate: number;

@@ -117,7 +117,7 @@ export class VoskAsrEngine implements AsrEngine {
       slots: this.slots,
       depth: this.depth,
       metrics: this.deps.metrics,
-      log: this.deps.log,
+      log: options.protocol ? this.deps.log.child({ protocol: options.protocol }) : this.deps.log,
       onFreed: () => this.streams.delete(stream),
     });
     this.streams.add(stream);

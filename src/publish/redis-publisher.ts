@@ -24,6 +24,8 @@ export class RedisCallPublisher implements CallPublisher {
   private readonly keys: RedisKeys;
   private pending = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Protocol of each active call, so failure lines carry callId and protocol like every call-related log line. */
+  private readonly protocols = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -38,7 +40,8 @@ export class RedisCallPublisher implements CallPublisher {
 
   callStarted(start: CallStart, startedAt: Date): Promise<void> {
     const key = this.keys.call(start.callId);
-    return this.write('call_started', async () => {
+    this.protocols.set(start.callId, start.protocol);
+    return this.write('call_started', start.callId, async () => {
       await this.redis
         .multi()
         .hset(key, {
@@ -63,7 +66,7 @@ export class RedisCallPublisher implements CallPublisher {
 
   alert(event: AlertEvent): Promise<void> {
     const json = JSON.stringify(event);
-    return this.write('alert', async () => {
+    return this.write('alert', event.callId, async () => {
       const callAlerts = this.keys.callAlerts(event.callId);
       await this.redis
         .multi()
@@ -79,7 +82,7 @@ export class RedisCallPublisher implements CallPublisher {
 
   alertWithdrawn(event: AlertWithdrawnEvent): Promise<void> {
     const json = JSON.stringify(event);
-    return this.write('alert_withdrawn', async () => {
+    return this.write('alert_withdrawn', event.callId, async () => {
       await this.redis.xadd(this.keys.callAlerts(event.callId), 'MAXLEN', '~', 10_000, '*', 'event', json);
       await this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json);
       await this.redis.publish(this.keys.alertChannel(), json);
@@ -88,7 +91,7 @@ export class RedisCallPublisher implements CallPublisher {
 
   tags(callId: string, tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return Promise.resolve();
-    return this.write('tags', async () => {
+    return this.write('tags', callId, async () => {
       const tagsKey = this.keys.callTags(callId);
       const [, , cardinality] = throwOnMultiError(
         await this.redis.multi().sadd(tagsKey, ...tags).pexpire(tagsKey, this.activeTtlMs).scard(tagsKey).exec(),
@@ -100,7 +103,8 @@ export class RedisCallPublisher implements CallPublisher {
   callEnded(summary: CallSummary): Promise<void> {
     const { callId } = summary;
     const ttl = this.options.retentionMs;
-    return this.write('call_ended', async () => {
+    this.protocols.set(callId, summary.protocol);
+    const done = this.write('call_ended', callId, async () => {
       const multi = this.redis.multi();
       if (summary.tags.length > 0) multi.sadd(this.keys.callTags(callId), ...summary.tags);
       await multi
@@ -125,6 +129,7 @@ export class RedisCallPublisher implements CallPublisher {
         JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs }),
       );
     });
+    return done.finally(() => this.protocols.delete(callId));
   }
 
   /** Resolves when every write issued so far has finished (or failed). Used at shutdown. */
@@ -136,17 +141,18 @@ export class RedisCallPublisher implements CallPublisher {
    * Runs one logical write. While Redis is unreachable, ioredis queues commands; at most
    * maxPendingWrites logical writes may wait, beyond that they are dropped and counted.
    */
-  private write(operation: string, run: () => Promise<void>): Promise<void> {
+  private write(operation: string, callId: string, run: () => Promise<void>): Promise<void> {
+    const call = { callId, protocol: this.protocols.get(callId) };
     if (this.pending >= this.options.maxPendingWrites) {
       this.metrics.redisDroppedWrites.inc();
-      this.log.warn({ operation }, 'redis write dropped: too many pending writes');
+      this.log.warn({ operation, ...call }, 'redis write dropped: too many pending writes');
       return Promise.resolve();
     }
     this.pending++;
     const done = run()
       .catch((err: unknown) => {
         this.metrics.redisPublishFailures.inc({ operation });
-        this.log.error({ operation, err }, 'redis write failed');
+        this.log.error({ operation, ...call, err }, 'redis write failed');
       })
       .finally(() => {
         this.pending--;

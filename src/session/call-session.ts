@@ -100,7 +100,7 @@ export class LiveCallSession implements CallSession {
   }
 
   private openParty(party: string): PartyState {
-    const asr = this.deps.asr.openStream({ callId: this.callId, party, sampleRate: this.deps.asr.sampleRate });
+    const asr = this.deps.asr.openStream({ callId: this.callId, protocol: this.start.protocol, party, sampleRate: this.deps.asr.sampleRate });
     const assembler = new TranscriptAssembler(this.callId, party);
     const state: PartyState = { asr, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
     state.asrDone = new Promise<void>((resolve) => {

@@ -128,7 +128,7 @@ export class AudioHookSession {
   fail(err: unknown): void {
     if (this.state === 'gone') return;
     const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in audiohook handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in audiohook handler');
     countInputError(this.ctx, PROTOCOL, error.code);
     this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, sessionId: this.headers.sessionId, reason: error.code, detail: error.message }, 'client input rejected');
     if (this.state === 'disconnecting' || this.state === 'closed') return; // already signalled
@@ -161,7 +161,7 @@ export class AudioHookSession {
 
   private onOpen(message: OpenMessage): void {
     if (this.state !== 'preparing') {
-      this.ctx.log.warn({ protocol: PROTOCOL, sessionId: this.headers.sessionId, state: this.state }, 'open ignored: session already open');
+      this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, sessionId: this.headers.sessionId, state: this.state }, 'open ignored: session already open');
       return;
     }
     clearTimeout(this.openTimer);

@@ -68,7 +68,7 @@ export class ForkStream {
   fail(err: unknown): void {
     if (this.state === 'gone') return;
     const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in fork handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in fork handler');
     countInputError(this.ctx, PROTOCOL, error.code);
     this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
     const report: ForkErrorMessage = { type: 'error', data: { code: error.code, message: error.message } };

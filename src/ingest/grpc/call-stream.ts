@@ -114,7 +114,7 @@ export abstract class GrpcCallStream<Res> {
     this.clearTimers();
     this.subscription?.unsubscribe();
     const error = asInputError(err);
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: this.protocol }, 'unexpected error in grpc handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: this.protocol, callId: this.session?.callId }, 'unexpected error in grpc handler');
     this.ctx.metrics.ingestErrors.inc({ protocol: this.protocol, reason: error.code });
     this.ctx.log.warn({ protocol: this.protocol, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
     // grpc-js turns an 'error' event on a server stream into the trailing status (after queued writes).

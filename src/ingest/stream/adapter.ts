@@ -104,7 +104,7 @@ class StreamConnection {
   /** Sends the error event, counts it, closes this socket; a running call is finalized. */
   private reject(err: unknown): void {
     const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in stream handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in stream handler');
     this.ctx.metrics.ingestErrors.inc({ protocol: PROTOCOL, reason: error.code });
     this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code }, 'client input rejected');
     sendJson(this.socket, errorEvent(error.code, error.message, this.session?.callId));

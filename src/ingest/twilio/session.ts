@@ -92,7 +92,7 @@ export class TwilioStream {
   fail(err: unknown): void {
     if (this.state === 'closed') return;
     const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in twilio handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in twilio handler');
     countInputError(this.ctx, PROTOCOL, error.code);
     this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
     this.close(closeCodeFor(error.code), `${error.code}: ${error.message}`);

@@ -74,7 +74,7 @@ export class VoskStream {
   fail(err: unknown): void {
     if (this.state === 'gone') return;
     const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL }, 'unexpected error in vosk handler');
+    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in vosk handler');
     countInputError(this.ctx, PROTOCOL, error.code);
     this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
     this.close(closeCodeFor(error.code), `${error.code}: ${error.message}`);
@@ -112,7 +112,7 @@ export class VoskStream {
     if (config.words !== undefined) this.reply.words = Boolean(config.words);
     if (config.max_alternatives !== undefined) this.reply.maxAlternatives = config.max_alternatives;
     if (config.phrase_list !== undefined)
-      this.ctx.log.info({ protocol: PROTOCOL, phrases: config.phrase_list.length }, 'phrase_list ignored: the shared recognizer has no per-call grammar');
+      this.ctx.log.info({ protocol: PROTOCOL, callId: this.session?.callId, phrases: config.phrase_list.length }, 'phrase_list ignored: the shared recognizer has no per-call grammar');
   }
 
   private begin(): CallSession {
