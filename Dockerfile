@@ -3,11 +3,15 @@
 # The Vosk model is NOT in the image: mount it (or an empty volume for the first-start download)
 # at /app/models.
 
+# The vosk package ships libvosk for linux-x86_64 only: on an arm64 host build and run it as amd64
+# (`docker build --platform linux/amd64 ...`; compose sets `platform: linux/amd64`).
+
 # ---- build: compile TypeScript with the full toolchain, then keep production dependencies only ----
 FROM node:20-bookworm AS build
 WORKDIR /app
-# ffi-napi/ref-napi are native addons: node-gyp builds them when no prebuild fits the platform;
-# this image already has python3, make and g++.
+# ffi-napi/ref-napi are native addons built by node-gyp at `npm ci`: this image has python3, make and
+# g++, and its own Node headers (so node-gyp need not download them).
+ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
