@@ -6,7 +6,7 @@ import { encodeWav } from '../../src/audio/wav.js';
 import type { CallSummary } from '../../src/events/schema.js';
 import { RedisKeys } from '../../src/publish/keys.js';
 import { buildCallAudio, type GeneratedCall } from '../helpers/call-audio.js';
-import { cliEnv, runCli, writeYaml } from '../helpers/cli.js';
+import { cliEnv, runCli, startCli, writeYaml } from '../helpers/cli.js';
 import { deletePrefix, testRedis, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { tinyModelDir } from '../helpers/service.js';
 
@@ -111,6 +111,13 @@ describe('voc replay', () => {
       await deletePrefix(redis, prefix);
       redis.disconnect();
     }
+  });
+
+  it('stops like a Unix tool when its reader goes away (| head), never with a crash', async () => {
+    const proc = startCli(['replay', join(dir, 'call-1.wav'), '--speed', '4', '--out', join(dir, 'out4')], { env: cliEnv({ VOC_CONFIG: config }) });
+    await proc.waitFor('stdout', /SAID/);
+    proc.child.stdout!.destroy();
+    expect(await proc.exited).toEqual({ code: 141, signal: null });
   });
 
   it('refuses unreadable input with the reason, analyzing nothing', async () => {
