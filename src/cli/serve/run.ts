@@ -36,6 +36,17 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
     void flushLog(log).finally(() => process.exit(code));
   });
   onParentGone(() => signals.request('parent process exited'));
+  // A process fault (a bug that escaped every per-call handler): log it, end the calls as cut short
+  // with their summaries written, and exit 1, rather than dying with calls half-published.
+  let fault: unknown;
+  const onFault = (err: unknown) => {
+    if (fault !== undefined) return;
+    fault = err;
+    log.fatal({ err }, 'unexpected error outside any call: shutting down');
+    signals.request('fault');
+  };
+  process.on('uncaughtException', onFault);
+  process.on('unhandledRejection', onFault);
   try {
     log.info({ configFile: options.configFile, pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, 'voc-engine starting');
     const service = await start(config, log, io);
@@ -44,7 +55,7 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
       throw new CliError(EXIT.redis, redisUnreachableMessage(config.redis.url, service.redis.lastError));
     }
     const reason = await signals.requested;
-    const drainTimeoutMs = config.shutdown.drainTimeoutMs;
+    const drainTimeoutMs = fault === undefined ? config.shutdown.drainTimeoutMs : 0;
     log.info({ reason, activeCalls: service.engine.activeCalls, drainTimeoutMs }, 'shutting down: no new calls, active calls may finish');
     const giveUp = setTimeout(() => {
       log.error({ afterMs: drainTimeoutMs + FINALIZE_GRACE_MS }, 'shutdown did not complete in time; exiting');
@@ -54,11 +65,14 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
     const result = await service.shutdown(drainTimeoutMs);
     clearTimeout(giveUp);
     log.info({ finished: result.finished, cutShort: result.cutShort }, 'shutdown complete');
+    if (fault !== undefined) throw new CliError(EXIT.failure, 'stopped after an unexpected error (see the fatal log line)');
   } catch (err) {
     if (err instanceof CliError) log.fatal({ exitCode: err.code, reason: err.message }, 'voc-engine stopped');
     throw err;
   } finally {
     signals.dispose();
+    process.off('uncaughtException', onFault);
+    process.off('unhandledRejection', onFault);
     await flushLog(log);
   }
 }
