@@ -1,5 +1,3 @@
-import { createAnalyticsFactory } from './analytics/call-analytics.js';
-import { createRedactor } from './analytics/redaction.js';
 import { RuleStore } from './analytics/rules/loader.js';
 import type { AsrEngine } from './asr/types.js';
 import { VoskAsrEngine } from './asr/vosk-engine.js';
@@ -13,7 +11,8 @@ import { EngineMetrics } from './metrics/metrics.js';
 import { connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
-import { CallEngine } from './session/call-engine.js';
+import type { CallEngine } from './session/call-engine.js';
+import { createConfiguredCallEngine } from './session/configured-call-engine.js';
 
 export interface ServiceOptions {
   log?: Logger;
@@ -55,15 +54,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   redisHealth.start();
   const publisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
 
-  const engine = new CallEngine({
-    config,
-    asr,
-    publisher,
-    metrics,
-    log,
-    analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
-    redactorForCall: () => createRedactor(config.analytics.redaction),
-  });
+  const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
   const ctx: IngestContext = { calls: engine, config, metrics, log };
   const http: HttpServerHandle = await startHttpServer(ctx, WS_ADAPTERS, {
     readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }),

@@ -1,5 +1,3 @@
-import { createAnalyticsFactory } from '../../analytics/call-analytics.js';
-import { createRedactor } from '../../analytics/redaction.js';
 import { RuleStore } from '../../analytics/rules/loader.js';
 import { VoskAsrEngine } from '../../asr/vosk-engine.js';
 import type { Config } from '../../config/schema.js';
@@ -9,7 +7,8 @@ import { FanOutPublisher, FileCallPublisher } from '../../publish/file-publisher
 import { connectRedis, type RedisClient } from '../../publish/redis-connection.js';
 import { RedisHealth } from '../../publish/redis-health.js';
 import { RedisCallPublisher, type CallPublisher } from '../../publish/redis-publisher.js';
-import { CallEngine } from '../../session/call-engine.js';
+import type { CallEngine } from '../../session/call-engine.js';
+import { createConfiguredCallEngine } from '../../session/configured-call-engine.js';
 import { CliError, EXIT } from '../errors.js';
 import { redisUnreachableMessage } from '../redis-hint.js';
 
@@ -69,15 +68,7 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
     throw err;
   }
 
-  const engine = new CallEngine({
-    config,
-    asr,
-    publisher,
-    metrics,
-    log,
-    analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
-    redactorForCall: () => createRedactor(config.analytics.redaction),
-  });
+  const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
   return {
     engine,
     metrics,
