@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { RuleStore } from './analytics/rules/loader.js';
 import type { AsrEngine } from './asr/types.js';
 import { VoskAsrEngine } from './asr/vosk-engine.js';
@@ -52,7 +53,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Readiness needs Redis answering PINGs, not just a socket marked ready.
   const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
   redisHealth.start();
-  const publisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
+  const instance = config.server.instanceId ?? `${hostname()}-${process.pid}`;
+  const publisher = new RedisCallPublisher(redis, { ...config.redis, instance }, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
 
   const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
   const ctx: IngestContext = { calls: engine, config, metrics, log };

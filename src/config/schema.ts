@@ -17,6 +17,8 @@ export const serverSchema = z
     port: port.default(8080),
     /** Largest WebSocket message accepted (text or binary). */
     maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+    /** Names this instance in each call's Redis hash (`instance`); default `<hostname>-<pid>`. */
+    instanceId: z.string().min(1).max(128).optional(),
     /** A client must send its start message within this time. */
     startTimeoutMs: z.number().int().min(100).default(10_000),
   })

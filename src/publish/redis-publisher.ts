@@ -29,7 +29,10 @@ export class RedisCallPublisher implements CallPublisher {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly options: Pick<RedisOptions, 'prefix' | 'retentionMs' | 'alertStreamMaxLen' | 'maxPendingWrites'>,
+    private readonly options: Pick<RedisOptions, 'prefix' | 'retentionMs' | 'alertStreamMaxLen' | 'maxPendingWrites'> & {
+      /** Written into each call's hash, so operators can tell which instance held a call (e.g. one that died). */
+      instance?: string;
+    },
     private readonly metrics: EngineMetrics,
     private readonly log: Logger,
     /** TTL of an active call's keys, so a crashed instance cannot leave them forever. */
@@ -53,6 +56,7 @@ export class RedisCallPublisher implements CallPublisher {
           metadata: JSON.stringify(start.metadata),
           tagsCount: 0,
           alertCount: 0,
+          ...(this.options.instance ? { instance: this.options.instance } : {}),
         })
         .pexpire(key, this.activeTtlMs)
         .exec()
