@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckOutcome, ScorecardResult } from '../../src/analytics/scorecard.js';
 import type { TalkSummary } from '../../src/analytics/talk-activity.js';
 import type { EmotionCurve } from '../../src/analytics/emotion-curve.js';
 import type { CategorySummary } from '../../src/analytics/rules/evaluate.js';
 import type { CallSummary } from '../../src/events/schema.js';
-import { RedisKeys } from '../../src/publish/keys.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useLiveService } from '../helpers/live-service.js';
+import { useRulesFile } from '../helpers/rules-file.js';
 import { RecordingClient, type ServerMessage } from '../helpers/ws-client.js';
 
 // Rules written with the tiny model's tone words (hello, recorded, verify, cancel, account, refund,
@@ -51,30 +46,16 @@ scorecard:
 `;
 
 describe('analytics end to end: rules, scorecard, measures and redaction on a live call', () => {
-  let svc: TestService;
-  let redis: Redis;
-  let rulesDir: string;
-
-  beforeAll(async () => {
-    rulesDir = mkdtempSync(join(tmpdir(), 'voc-e2e-rules-'));
-    const rulesFile = join(rulesDir, 'rules.yaml');
-    writeFileSync(rulesFile, RULES);
-    svc = await startTestService('analytics-e2e', {
-      analytics: {
-        rulesFiles: [rulesFile],
-        measures: { overtalk: { minMs: 300 }, silence: { alertMinMs: 4000, measureMinMs: 2000 } },
-      },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-    rmSync(rulesDir, { recursive: true, force: true });
-  });
+  const rulesFile = useRulesFile('voc-e2e-rules-', RULES);
+  const live = useLiveService('analytics-e2e', () => ({
+    analytics: {
+      rulesFiles: [rulesFile.path],
+      measures: { overtalk: { minMs: 300 }, silence: { alertMinMs: 4000, measureMinMs: 2000 } },
+    },
+  }));
 
   it('raises category and live compliance alerts, scores the call, and summarizes measures with redacted transcripts', async () => {
+    const { svc, redis, keys } = live;
     const callId = 'analytics-e2e-1';
     const call = buildCallAudio(
       [
@@ -153,7 +134,7 @@ describe('analytics end to end: rules, scorecard, measures and redaction on a li
     expect(cardLine.words.every((w) => w.word === '[redacted]')).toBe(true);
     const everyTranscript = client.ofType('transcript').map((t) => t.text as string).join(' ');
     expect(everyTranscript).not.toMatch(/four five six/);
-    const stored = JSON.parse((await redis.get(new RedisKeys(svc.prefix).callSummary(callId)))!) as CallSummary;
+    const stored = JSON.parse((await redis.get(keys.callSummary(callId)))!) as CallSummary;
     expect(JSON.stringify(stored.transcript)).not.toMatch(/four five six/);
     expect(stored.analytics.scorecard).toEqual(scorecard);
   });

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { RedisKeys } from '../../src/publish/keys.js';
 import { buildCallAudio } from '../helpers/call-audio.js';
 import { TestGrpcClient, grpcStatus, type WireMessage } from '../helpers/grpc-client.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useLiveService } from '../helpers/live-service.js';
+import { findSummaryIds, waitForSummary } from '../helpers/redis-summary.js';
 
 /** vosk-server's grpc/stt_client.py reads the file in 4000-byte chunks (125 ms of 16 kHz PCM16). */
 const CHUNK_BYTES = 4000;
@@ -34,38 +32,19 @@ function audioRequests(bytes: Buffer): WireMessage[] {
   return out;
 }
 
-async function waitForSummary(redis: Redis, keys: RedisKeys, callId: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const raw = await redis.get(keys.callSummary(callId));
-    if (raw) return JSON.parse(raw) as Record<string, unknown>;
-    if (Date.now() > deadline) throw new Error(`no summary for ${callId} in Redis`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('vosk-server gRPC API (vosk.stt.v1.SttService) on the real service', () => {
-  let svc: TestService;
-  let redis: Redis;
+  // Any party: this churn-risk has no party filter, unlike the shared CHURN_RISK.
+  const live = useLiveService('grpc-vosk', {
+    keywords: [{ name: 'churn-risk', phrases: ['cancel account'], severity: 'high', alert: true, tags: ['churn'] }],
+  });
   let client: TestGrpcClient;
-  let keys: RedisKeys;
-
-  beforeAll(async () => {
-    svc = await startTestService('grpc-vosk', {
-      keywords: [{ name: 'churn-risk', phrases: ['cancel account'], severity: 'high', alert: true, tags: ['churn'] }],
-    });
-    redis = testRedis();
-    keys = new RedisKeys(svc.prefix);
-    client = new TestGrpcClient(svc.service.grpcPort!);
+  beforeAll(() => {
+    client = new TestGrpcClient(live.svc.service.grpcPort!);
   });
-  afterAll(async () => {
-    client.close();
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  afterAll(() => client.close());
 
   it('a vosk-server client (config, then 16 kHz PCM16 chunks) gets partial and final results with words; the call is analyzed into Redis', async () => {
+    const { svc, redis, keys } = live;
     const callId = 'vosk-grpc-call-1';
     const call = buildCallAudio(
       [
@@ -102,10 +81,10 @@ describe('vosk-server gRPC API (vosk.stt.v1.SttService) on the real service', ()
     expect(finals[0]!.alternatives[0]!.confidence).toBeGreaterThan(0);
 
     // A normal call for the engine: analyzed (keyword alert, tags) and summarized in Redis.
-    const summary = await waitForSummary(redis, keys, callId);
+    const summary = await waitForSummary(redis, svc.prefix, callId);
     expect(summary).toMatchObject({ callId, protocol: 'vosk-grpc', parties: ['customer'], endReason: 'stop', alertCount: 1 });
     expect(summary.tags).toEqual(['churn', 'churn-risk']);
-    expect((summary.transcript as Array<{ text: string }>).map((t) => t.text)).toEqual(['hello cancel account', 'refund thanks']);
+    expect(summary.transcript.map((t) => t.text)).toEqual(['hello cancel account', 'refund thanks']);
     const alerts = await redis.xrange(keys.callAlerts(callId), '-', '+');
     expect(alerts).toHaveLength(1);
   });
@@ -121,14 +100,8 @@ describe('vosk-server gRPC API (vosk.stt.v1.SttService) on the real service', ()
     expect(chunks.every((c) => c.final)).toBe(true);
     expect(chunks.map((c) => c.alternatives[0]!.text)).toContain('verify');
 
-    const generated: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${svc.prefix}:call:{vosk-*}:summary`, 'COUNT', 1000);
-      cursor = next;
-      generated.push(...found.filter((k) => /:call:\{vosk-[0-9a-f-]{36}\}:summary$/.test(k)));
-    } while (cursor !== '0');
-    expect(generated).toHaveLength(1);
+    const ids = await findSummaryIds(live.redis, live.svc.prefix, 'vosk-');
+    expect(ids.filter((id) => /^vosk-[0-9a-f-]{36}$/.test(id))).toHaveLength(1);
   });
 
   it('refuses audio before config, a missing rate and odd-sized PCM16 with INVALID_ARGUMENT', async () => {
@@ -146,6 +119,6 @@ describe('vosk-server gRPC API (vosk.stt.v1.SttService) on the real service', ()
     await odd.send({ config: { specification: { sample_rate_hertz: 16000 } } });
     await odd.send({ audio_content: Buffer.alloc(4001) });
     expect((await odd.status).code).toBe(grpcStatus.INVALID_ARGUMENT);
-    expect(await waitForSummary(redis, keys, 'vosk-odd')).toMatchObject({ endReason: 'error', protocol: 'vosk-grpc' });
+    expect(await waitForSummary(live.redis, live.svc.prefix, 'vosk-odd')).toMatchObject({ endReason: 'error', protocol: 'vosk-grpc' });
   });
 });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { RedisKeys } from '../../src/publish/keys.js';
+import { onlyAlert } from '../helpers/alerts.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
+import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { fetchMetrics, ingestErrorSnapshot } from '../helpers/metrics.js';
 import { counterValue, waitForSummary } from '../helpers/redis-summary.js';
-import { startTestService, type TestService } from '../helpers/service.js';
 
 const API_KEY = 'audiohook-test-key-0001';
 const ORG_ID = 'd7934305-0972-4844-938e-9060eef73d05';
@@ -117,27 +116,10 @@ class AudioHookClient {
 }
 
 describe('Genesys AudioHook on /v1/audiohook (real libvosk, real Redis)', () => {
-  let svc: TestService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    svc = await startTestService('ingest-audiohook', {
-      auth: { apiKeys: [API_KEY] },
-      keywords: [
-        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
-        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
-      ],
-      server: { port: 0, host: '127.0.0.1', startTimeoutMs: 2000 },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('ingest-audiohook', { auth: { apiKeys: [API_KEY] }, keywords: CALL_KEYWORDS, server: { startTimeoutMs: 2000 } });
 
   it('opens with stereo PCMU, answers ping, keeps the timeline across pause/resume, closes, and publishes the call', async () => {
+    const { svc, redis, keys } = live;
     const conversationId = randomUUID();
     const call = buildCallAudio(
       [
@@ -190,15 +172,13 @@ describe('Genesys AudioHook on /v1/audiohook (real libvosk, real Redis)', () => 
     // After the pause, the agent's word is still at its conversation time.
     const verify = summary.transcript.flatMap((t) => t.words).find((w) => w.word === 'verify')!;
     expect(Math.abs(verify.startMs - 7000)).toBeLessThanOrEqual(100);
-    const churn = summary.alerts.filter((a) => a.category === 'churn-risk');
-    expect(churn).toHaveLength(1);
-    expect(churn[0]).toMatchObject({ party: 'customer', phrase: 'cancel account' });
-    const keys = new RedisKeys(svc.prefix);
+    expect(onlyAlert(summary.alerts, 'churn-risk')).toMatchObject({ party: 'customer', phrase: 'cancel account' });
     expect((await redis.smembers(keys.callTags(conversationId))).sort()).toEqual(['churn', 'churn-risk']);
   });
 
   it('answers a connection probe (null conversation id) without opening a call', async () => {
-    const metricsBefore = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    const { svc, redis, keys } = live;
+    const metricsBefore = await fetchMetrics(svc.httpUrl);
     const client = new AudioHookClient(svc.wsUrl('/v1/audiohook'));
     await client.opened;
     client.open(NULL_UUID);
@@ -208,26 +188,25 @@ describe('Genesys AudioHook on /v1/audiohook (real libvosk, real Redis)', () => 
     await client.waitFor('closed');
     expect([1000, 1005]).toContain((await client.closed).code);
     await new Promise((r) => setTimeout(r, 200));
-    expect(await redis.exists(new RedisKeys(svc.prefix).call(NULL_UUID))).toBe(0);
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    expect(await redis.exists(keys.call(NULL_UUID))).toBe(0);
+    const metrics = await fetchMetrics(svc.httpUrl);
     const calls = (t: string) => counterValue(t, 'voc_calls_total', { protocol: 'audiohook', end_reason: 'stop' });
     expect(calls(metrics)).toBe(calls(metricsBefore));
   });
 
   it('refuses a wrong or missing API key with HTTP 401 on the upgrade', async () => {
-    const before = counterValue(await (await fetch(`${svc.httpUrl}/metrics`)).text(), 'voc_ingest_errors_total', { protocol: 'audiohook', reason: 'unauthenticated' });
+    const errors = await ingestErrorSnapshot(live.svc.httpUrl, 'audiohook');
     for (const key of ['not-the-key-at-all', '']) {
-      const client = new AudioHookClient(svc.wsUrl('/v1/audiohook'), key);
+      const client = new AudioHookClient(live.svc.wsUrl('/v1/audiohook'), key);
       client.opened.catch(() => undefined);
       expect(await client.refused).toBe(401);
     }
-    const after = counterValue(await (await fetch(`${svc.httpUrl}/metrics`)).text(), 'voc_ingest_errors_total', { protocol: 'audiohook', reason: 'unauthenticated' });
-    expect(after - before).toBe(2);
+    expect((await errors.grownBy())('unauthenticated')).toBe(2);
   });
 
   it('signals faults with disconnect (reason error), finishes the close transaction and counts them', async () => {
-    const metricsBefore = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const before = (reason: string) => counterValue(metricsBefore, 'voc_ingest_errors_total', { protocol: 'audiohook', reason });
+    const { svc, redis } = live;
+    const errors = await ingestErrorSnapshot(svc.httpUrl, 'audiohook');
 
     // A sequence jump in an open session: the call ends as 'error'.
     const conversationId = randomUUID();
@@ -260,8 +239,7 @@ describe('Genesys AudioHook on /v1/audiohook (real libvosk, real Redis)', () => 
     expect((await early.waitFor('disconnect')).parameters).toMatchObject({ reason: 'error' });
     early.socket.close();
 
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const delta = (reason: string) => counterValue(metrics, 'voc_ingest_errors_total', { protocol: 'audiohook', reason }) - before(reason);
+    const delta = await errors.grownBy();
     expect(delta('bad_sequence')).toBe(1);
     expect(delta('bad_json')).toBe(1);
     expect(delta('audio_before_start')).toBe(1);

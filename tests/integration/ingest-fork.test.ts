@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { onlyAlert } from '../helpers/alerts.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { counterValue, waitForSummary } from '../helpers/redis-summary.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { ingestErrorSnapshot } from '../helpers/metrics.js';
+import { waitForSummary } from '../helpers/redis-summary.js';
 
 /** A mod_audio_fork / jambonz `listen` client: subprotocol, one metadata text frame, binary L16 frames, then it closes. */
 class ForkClient {
@@ -36,26 +36,10 @@ class ForkClient {
 }
 
 describe('mod_audio_fork / jambonz listen on /v1/fork (real libvosk, real Redis)', () => {
-  let svc: TestService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    svc = await startTestService('ingest-fork', {
-      keywords: [
-        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
-        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
-      ],
-      server: { port: 0, host: '127.0.0.1', startTimeoutMs: 2000 },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('ingest-fork', { keywords: CALL_KEYWORDS, server: { startTimeoutMs: 2000 } });
 
   it('jambonz listen, stereo 16 kHz: metadata frame, two parties, alert and summary', async () => {
+    const { svc, redis } = live;
     const callSid = randomUUID();
     const call = buildCallAudio(
       [
@@ -91,14 +75,14 @@ describe('mod_audio_fork / jambonz listen on /v1/fork (real libvosk, real Redis)
     expect(summary.metadata).toMatchObject({ mixType: 'stereo', sampleRate: 16000, queue: 'retention', subprotocol: 'audio.jambonz.org' });
     const finals = summary.transcript.map((t) => `${t.party}:${t.text}`);
     expect(finals).toEqual(expect.arrayContaining(['agent:hello recorded', 'customer:cancel account refund']));
-    const churn = summary.alerts.filter((a) => a.category === 'churn-risk');
-    expect(churn).toHaveLength(1);
+    const churn = onlyAlert(summary.alerts, 'churn-risk');
     const cancel = call.words.find((w) => w.word === 'cancel')!;
-    expect(Math.abs((churn[0]!.startMs as number) - cancel.startMs)).toBeLessThanOrEqual(100);
+    expect(Math.abs((churn.startMs as number) - cancel.startMs)).toBeLessThanOrEqual(100);
     expect(client.texts).toEqual([]); // nothing is sent back on a healthy stream
   });
 
   it('mod_audio_fork, mono 8 kHz from the URL query, free-text metadata', async () => {
+    const { svc, redis } = live;
     const call = buildCallAudio([{ party: 'customer', atMs: 300, text: 'hello supervisor' }], { parties: ['customer'], sampleRate: 8000, encoding: 'pcm16' });
     const uuid = randomUUID();
     const client = new ForkClient(svc.wsUrl('/v1/fork?mixType=mono&sampleRate=8k'), 'audio.drachtio.org');
@@ -114,8 +98,8 @@ describe('mod_audio_fork / jambonz listen on /v1/fork (real libvosk, real Redis)
   });
 
   it('reports bad input as a mod_audio_fork error message, closes that socket and counts it', async () => {
-    const metricsBefore = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const before = (reason: string) => counterValue(metricsBefore, 'voc_ingest_errors_total', { protocol: 'fork', reason });
+    const { svc, redis } = live;
+    const errors = await ingestErrorSnapshot(svc.httpUrl, 'fork');
 
     const expectError = async (url: string, send: (c: ForkClient) => void, code: string) => {
       const client = new ForkClient(svc.wsUrl(url), 'audio.drachtio.org');
@@ -140,8 +124,7 @@ describe('mod_audio_fork / jambonz listen on /v1/fork (real libvosk, real Redis)
     ]);
     expect(await waitForSummary(redis, svc.prefix, oddId)).toMatchObject({ endReason: 'error' });
 
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const delta = (reason: string) => counterValue(metrics, 'voc_ingest_errors_total', { protocol: 'fork', reason }) - before(reason);
+    const delta = await errors.grownBy();
     expect(delta('unsupported_sample_rate')).toBe(1);
     expect(delta('bad_start')).toBe(1);
     expect(delta('bad_frame_size')).toBe(1);

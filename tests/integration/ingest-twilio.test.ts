@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mulawEncode } from '../../src/audio/g711.js';
-import { RedisKeys } from '../../src/publish/keys.js';
+import { onlyAlert } from '../helpers/alerts.js';
 import { buildCallAudio, type GeneratedCall } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { counterValue, waitForSummary } from '../helpers/redis-summary.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { ingestErrorSnapshot } from '../helpers/metrics.js';
+import { waitForSummary } from '../helpers/redis-summary.js';
 
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 
@@ -101,26 +100,10 @@ function mediaMessages(sender: TwilioSender, call: GeneratedCall, dropOutbound: 
 }
 
 describe('Twilio Media Streams on /v1/twilio (real libvosk, real Redis)', () => {
-  let svc: TestService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    svc = await startTestService('ingest-twilio', {
-      keywords: [
-        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
-        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
-      ],
-      server: { port: 0, host: '127.0.0.1', startTimeoutMs: 2000 },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('ingest-twilio', { keywords: CALL_KEYWORDS, server: { startTimeoutMs: 2000 } });
 
   it('turns a both_tracks stream into a two-party call: transcripts, keyword alert, summary with custom parameters; lost packets keep their timestamps', async () => {
+    const { svc, redis, keys } = live;
     const callSid = 'CA11111111111111111111111111111111';
     const call = buildCallAudio(
       [
@@ -157,19 +140,17 @@ describe('Twilio Media Streams on /v1/twilio (real libvosk, real Redis)', () => 
     expect(Math.abs(verify.startMs - 6500)).toBeLessThanOrEqual(100);
 
     const cancel = call.words.find((w) => w.word === 'cancel')!;
-    const churn = summary.alerts.filter((a) => a.category === 'churn-risk');
-    expect(churn).toHaveLength(1);
-    expect(churn[0]).toMatchObject({ party: 'customer', phrase: 'cancel account', kind: 'keyword', severity: 'high' });
-    expect(Math.abs((churn[0]!.startMs as number) - cancel.startMs)).toBeLessThanOrEqual(100);
+    const churn = onlyAlert(summary.alerts, 'churn-risk');
+    expect(churn).toMatchObject({ party: 'customer', phrase: 'cancel account', kind: 'keyword', severity: 'high' });
+    expect(Math.abs((churn.startMs as number) - cancel.startMs)).toBeLessThanOrEqual(100);
 
-    const keys = new RedisKeys(svc.prefix);
     expect((await redis.smembers(keys.callTags(callSid))).sort()).toEqual(['churn', 'churn-risk']);
     expect(await redis.hgetall(keys.call(callSid))).toMatchObject({ state: 'ended', endReason: 'stop', protocol: 'twilio' });
   });
 
   it('closes only the faulty socket for malformed input, tolerates unknown events and sequence gaps, and counts each', async () => {
-    const metricsBefore = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const before = (reason: string) => counterValue(metricsBefore, 'voc_ingest_errors_total', { protocol: 'twilio', reason });
+    const { svc, redis } = live;
+    const errors = await ingestErrorSnapshot(svc.httpUrl, 'twilio');
 
     // A good call that meets an unknown event and a lost message, while other sockets misbehave.
     const goodSid = 'CA33333333333333333333333333333333';
@@ -211,8 +192,7 @@ describe('Twilio Media Streams on /v1/twilio (real libvosk, real Redis)', () => 
     expect(summary.transcript.map((t) => t.text)).toContain('hello supervisor');
     expect(summary.alerts.map((a) => a.category)).toEqual(['escalation']);
 
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const delta = (reason: string) => counterValue(metrics, 'voc_ingest_errors_total', { protocol: 'twilio', reason }) - before(reason);
+    const delta = await errors.grownBy();
     expect(delta('bad_json')).toBe(1);
     expect(delta('audio_before_start')).toBe(1);
     expect(delta('unsupported_encoding')).toBe(1);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { counterValue, findSummaryIds, waitForSummary } from '../helpers/redis-summary.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { ingestErrorSnapshot } from '../helpers/metrics.js';
+import { findSummaryIds, waitForSummary } from '../helpers/redis-summary.js';
 
 type Reply = { partial: string } | { text: string; result?: Array<{ conf: number; start: number; end: number; word: string }> };
 
@@ -49,26 +48,10 @@ class VoskClient {
 }
 
 describe('vosk-server protocol on /v1/vosk (real libvosk, real Redis)', () => {
-  let svc: TestService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    svc = await startTestService('ingest-vosk', {
-      keywords: [
-        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
-        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
-      ],
-      server: { port: 0, host: '127.0.0.1', startTimeoutMs: 2000 },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('ingest-vosk', { keywords: CALL_KEYWORDS, server: { startTimeoutMs: 2000 } });
 
   it('answers every audio message with one partial or result, then the final result on eof, times in seconds; the call is analyzed', async () => {
+    const { svc, redis } = live;
     const call = buildCallAudio(
       [
         { party: 'customer', atMs: 300, text: 'hello supervisor' },
@@ -113,7 +96,7 @@ describe('vosk-server protocol on /v1/vosk (real libvosk, real Redis)', () => {
   });
 
   it('eof without audio gets an empty final result and no call', async () => {
-    const client = new VoskClient(svc.wsUrl('/v1/vosk'));
+    const client = new VoskClient(live.svc.wsUrl('/v1/vosk'));
     await client.opened;
     client.socket.send('{"eof" : 1}');
     expect((await client.closed).code).toBe(1000);
@@ -121,8 +104,8 @@ describe('vosk-server protocol on /v1/vosk (real libvosk, real Redis)', () => {
   });
 
   it('closes the socket on malformed input and counts it', async () => {
-    const metricsBefore = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const before = (reason: string) => counterValue(metricsBefore, 'voc_ingest_errors_total', { protocol: 'vosk', reason });
+    const { svc } = live;
+    const errors = await ingestErrorSnapshot(svc.httpUrl, 'vosk');
     const expectClosed = async (send: (c: VoskClient) => void, reason: string) => {
       const client = new VoskClient(svc.wsUrl('/v1/vosk'));
       await client.opened;
@@ -137,8 +120,7 @@ describe('vosk-server protocol on /v1/vosk (real libvosk, real Redis)', () => {
       expectClosed((c) => c.socket.send(JSON.stringify({ config: { sample_rate: 44100 } })), 'unsupported_sample_rate'),
       expectClosed((c) => c.socket.send(Buffer.alloc(801)), 'bad_frame_size'),
     ]);
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-    const delta = (reason: string) => counterValue(metrics, 'voc_ingest_errors_total', { protocol: 'vosk', reason }) - before(reason);
+    const delta = await errors.grownBy();
     for (const reason of ['unknown_message', 'bad_json', 'unsupported_sample_rate', 'bad_frame_size']) expect(delta(reason), reason).toBe(1);
   });
 });

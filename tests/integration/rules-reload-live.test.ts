@@ -1,37 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CategorySummary } from '../../src/analytics/rules/evaluate.js';
 import type { CallSummary } from '../../src/events/schema.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { useLiveService } from '../helpers/live-service.js';
+import { useRulesFile } from '../helpers/rules-file.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
 const rules = (phrase: string) => `categories:\n  - name: watched\n    alert: true\n    rules: [{ type: phrase, phrases: [${phrase}] }]\n`;
 
 describe('rule hot reload with a live call in progress', () => {
-  let svc: TestService;
-  let redis: Redis;
-  let dir: string;
-  let file: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'voc-reload-live-'));
-    file = join(dir, 'rules.yaml');
-    writeFileSync(file, rules('refund'));
-    svc = await startTestService('rules-reload-live', { analytics: { rulesFiles: [file], rules: { reloadDebounceMs: 50 } } });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rulesFile = useRulesFile('voc-reload-live-', rules('refund'));
+  const live = useLiveService('rules-reload-live', () => ({ analytics: { rulesFiles: [rulesFile.path], rules: { reloadDebounceMs: 50 } } }));
 
   const audio = frames(
     buildCallAudio(
@@ -45,7 +26,7 @@ describe('rule hot reload with a live call in progress', () => {
   );
 
   async function startCall(callId: string): Promise<RecordingClient> {
-    const client = new RecordingClient(svc.wsUrl('/v1/stream'));
+    const client = new RecordingClient(live.svc.wsUrl('/v1/stream'));
     await client.opened;
     client.send({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 1, parties: ['customer'] });
     await client.waitFor((m) => m.type === 'started');
@@ -59,16 +40,17 @@ describe('rule hot reload with a live call in progress', () => {
   const matched = (s: CallSummary) => (s.analytics.categories as CategorySummary).matched.map((m) => m.evidence[0]?.text);
 
   it('a call keeps the rules it started with; calls started after the reload get the new ones; an invalid file changes nothing', async () => {
+    const { svc } = live;
     const before = await startCall('reload-live-before');
     await before.sendAudio(audio.slice(0, 10)); // the call is live and has audio
 
     const reloaded = firstValueFrom(svc.service.rules.events$.pipe(filter((e) => e.type === 'reloaded'), timeout(5000)));
-    writeFileSync(file, rules('supervisor'));
+    writeFileSync(rulesFile.path, rules('supervisor'));
     await reloaded;
     const after = await startCall('reload-live-after');
 
     const failed = firstValueFrom(svc.service.rules.events$.pipe(filter((e) => e.type === 'error'), timeout(5000)));
-    writeFileSync(file, 'categories: [{ name: broken, rules: [{ type: phrase }] }]\n');
+    writeFileSync(rulesFile.path, 'categories: [{ name: broken, rules: [{ type: phrase }] }]\n');
     await failed;
     const afterInvalid = await startCall('reload-live-after-invalid');
 

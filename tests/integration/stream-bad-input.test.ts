@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { RedisKeys } from '../../src/publish/keys.js';
+import { describe, expect, it } from 'vitest';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { ESCALATION, useLiveService } from '../helpers/live-service.js';
+import { fetchMetrics } from '../helpers/metrics.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
 const start = (callId: string, extra: Record<string, unknown> = {}) => ({
@@ -11,24 +9,10 @@ const start = (callId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('garbage from one client never disturbs another call', () => {
-  let svc: TestService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    svc = await startTestService('bad-input', {
-      keywords: [{ name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] }],
-      server: { port: 0, host: '127.0.0.1', maxMessageBytes: 64 * 1024, startTimeoutMs: 2000 },
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('bad-input', { keywords: [ESCALATION], server: { maxMessageBytes: 64 * 1024, startTimeoutMs: 2000 } });
 
   async function expectRejected(label: string, act: (c: RecordingClient) => Promise<void> | void, code: string): Promise<void> {
-    const client = new RecordingClient(svc.wsUrl('/v1/stream'));
+    const client = new RecordingClient(live.svc.wsUrl('/v1/stream'));
     await client.opened;
     await act(client);
     const error = await client.waitFor((m) => m.type === 'error');
@@ -39,6 +23,7 @@ describe('garbage from one client never disturbs another call', () => {
   }
 
   it('rejects each kind of garbage with a reason code and closes only that socket', async () => {
+    const { svc, redis, keys } = live;
     const callId = 'good-call';
     const call = buildCallAudio(
       [
@@ -91,11 +76,10 @@ describe('garbage from one client never disturbs another call', () => {
     expect(good.ofType('error')).toHaveLength(0);
 
     // The odd-frame call was opened, then ended as an error with its summary still written.
-    const keys = new RedisKeys(svc.prefix);
     await new Promise((r) => setTimeout(r, 300));
     expect(await redis.hget(keys.call('bad-frames'), 'endReason')).toBe('error');
 
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    const metrics = await fetchMetrics(svc.httpUrl);
     for (const reason of ['bad_json', 'audio_before_start', 'unsupported_encoding', 'bad_frame_size', 'duplicate_call', 'timeout'])
       expect(metrics).toMatch(new RegExp(`voc_ingest_errors_total\\{protocol="stream",reason="${reason}"\\} 1`));
   });

@@ -1,39 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { RedisKeys } from '../../src/publish/keys.js';
+import { onlyAlert } from '../helpers/alerts.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { fetchMetrics } from '../helpers/metrics.js';
+import { testRedis } from '../helpers/redis.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
 describe('a live two-party call over /v1/stream (real libvosk, real Redis)', () => {
-  let svc: TestService;
-  let redis: Redis;
+  const live = useLiveService('stream-e2e', { keywords: CALL_KEYWORDS });
   let sub: Redis;
   const pubsub: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    svc = await startTestService('stream-e2e', {
-      keywords: [
-        { name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] },
-        { name: 'escalation', phrases: ['supervisor'], severity: 'medium', alert: true, tags: [] },
-      ],
-    });
-    redis = testRedis();
     sub = testRedis();
-    await sub.subscribe(new RedisKeys(svc.prefix).alertChannel());
+    await sub.subscribe(live.keys.alertChannel());
     sub.on('message', (_c, message) => pubsub.push(JSON.parse(message) as Record<string, unknown>));
   });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    sub.disconnect();
-    redis.disconnect();
-  });
+  afterAll(() => sub.disconnect());
 
   it('streams transcripts, raises the keyword alert once with audio timing, and writes tags and summary', async () => {
+    const { svc, redis, keys } = live;
     const callId = 'e2e-call-1';
-    const keys = new RedisKeys(svc.prefix);
     const call = buildCallAudio(
       [
         { party: 'agent', atMs: 500, text: 'hello recorded' },
@@ -63,9 +51,7 @@ describe('a live two-party call over /v1/stream (real libvosk, real Redis)', () 
     expect(finals).toContain('agent:hello recorded');
 
     // The keyword alert: once on the socket, once on the stream, once on pub/sub, with the tone's timing.
-    const churnAlerts = client.ofType('alert').filter((a) => a.category === 'churn-risk');
-    expect(churnAlerts).toHaveLength(1);
-    const alert = churnAlerts[0]!;
+    const alert = onlyAlert(client.ofType('alert'), 'churn-risk');
     const cancel = call.words.find((w) => w.word === 'cancel')!;
     const account = call.words.find((w) => w.word === 'account')!;
     expect(alert).toMatchObject({ callId, party: 'customer', phrase: 'cancel account', kind: 'keyword', severity: 'high' });
@@ -88,7 +74,7 @@ describe('a live two-party call over /v1/stream (real libvosk, real Redis)', () 
     expect(Math.abs((stored.durationMs as number) - call.durationMs)).toBeLessThan(50);
 
     // Metrics count the call.
-    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    const metrics = await fetchMetrics(svc.httpUrl);
     expect(metrics).toMatch(/voc_calls_total\{protocol="stream",end_reason="stop"\} 1/);
     expect(metrics).toMatch(/voc_alerts_total\{kind="keyword",severity="high"\} 1/);
     expect(metrics).toMatch(/voc_audio_received_seconds_total\{protocol="stream"\} \d+/);

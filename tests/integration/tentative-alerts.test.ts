@@ -1,28 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
-import { RedisKeys } from '../../src/publish/keys.js';
+import { describe, expect, it } from 'vitest';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
-import { deletePrefix, testRedis } from '../helpers/redis.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { CHURN_RISK, useLiveService } from '../helpers/live-service.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
 describe('tentative alerts from partials (asr.partialWords on)', () => {
-  let svc: TestService;
-  let redis: Redis;
-  beforeAll(async () => {
-    svc = await startTestService('tentative', {
-      asr: { partialWords: true },
-      keywords: [{ name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', alert: true, tags: ['churn'] }],
-    });
-    redis = testRedis();
-  });
-  afterAll(async () => {
-    await svc.close();
-    await deletePrefix(redis, svc.prefix);
-    redis.disconnect();
-  });
+  const live = useLiveService('tentative', { asr: { partialWords: true }, keywords: [CHURN_RISK] });
 
   it('raises the alert from a partial before the utterance ends, and the final does not raise it again', async () => {
+    const { svc, redis, keys } = live;
     const callId = 'tentative-1';
     const call = buildCallAudio([{ party: 'customer', atMs: 500, text: 'cancel account refund thanks balance anything hello' }], {
       parties: ['customer'],
@@ -46,7 +31,6 @@ describe('tentative alerts from partials (asr.partialWords on)', () => {
     expect(alerts[0]).toMatchObject({ tentative: true, phrase: 'cancel account', party: 'customer' });
     expect(Math.abs((alerts[0]!.startMs as number) - 500)).toBeLessThanOrEqual(100);
     expect(client.ofType('alert_withdrawn')).toEqual([]);
-    const keys = new RedisKeys(svc.prefix);
     expect(await redis.xlen(keys.callAlerts(callId))).toBe(1);
     expect((await redis.smembers(keys.callTags(callId))).sort()).toEqual(['churn', 'churn-risk']);
   });
