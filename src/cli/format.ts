@@ -42,7 +42,7 @@ export function formatTranscript(t: Pick<TranscriptEvent, 'callId' | 'party' | '
   return [`${t.final ? 'SAID' : '...'}`.padEnd(8), `call=${t.callId}`, `${t.party}:`, JSON.stringify(t.text), span(t.startMs, t.endMs)].join('  ');
 }
 
-export function formatSummary(s: CallSummary, file?: string): string {
+export function formatSummary(s: Pick<CallSummary, 'callId' | 'durationMs' | 'alertCount' | 'tags' | 'endReason' | 'cutShort'>, file?: string): string {
   return [
     'SUMMARY'.padEnd(8),
     `call=${s.callId}`,

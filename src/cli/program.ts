@@ -3,7 +3,9 @@ import { alertsCommand } from './commands/alerts.js';
 import { modelCommand } from './commands/model.js';
 import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
+import { sampleCommand } from './commands/sample.js';
 import { serveCommand } from './commands/serve.js';
+import { streamCommand } from './commands/stream.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './package-info.js';
@@ -18,7 +20,9 @@ export function buildProgram(argv: string[], io: CliIo): Argv {
     .command(alertsCommand(io))
     .command(modelCommand(io))
     .command(rulesCommand(io))
-    .demandCommand(1, 'name a command: serve, replay, alerts, model or rules')
+    .command(streamCommand(io))
+    .command(sampleCommand(io))
+    .demandCommand(1, 'name a command: serve, replay, alerts, model, rules, stream or sample')
     .strict()
     .recommendCommands()
     .help()
@@ -56,7 +60,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** The command words typed before the first option, for the help hint ("rules check "). */
 function usageTopic(argv: string[]): string {
-  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list']);
+  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list', 'stream', 'sample']);
   const words: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith('-') || !known.has(arg)) break;
