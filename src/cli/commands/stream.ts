@@ -24,7 +24,7 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
     describe: 'Stream a WAV file to a running engine (/v1/stream) as a live call and print its events',
     builder: (y) =>
       y
-        .positional('file', { type: 'string', demandOption: true, describe: 'A WAV file: PCM16, mu-law or A-law; mono or stereo; 8 or 16 kHz' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'A WAV file: PCM16, mu-law or A-law; mono or stereo; a rate the engine allows (8 or 16 kHz by default)' })
         .option('url', { type: 'string', default: DEFAULT_URL, describe: 'The engine\'s /v1/stream endpoint' })
         .option('call-id', { type: 'string', describe: 'callId of the call (default: <file name>-<random>)' })
         .option('parties', {
@@ -33,7 +33,7 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
           coerce: (value: string) => value.split(',').map((p) => p.trim()),
         })
         .option('language', { type: 'string', default: 'en', describe: 'Language tag of the call' })
-        .option('speed', { type: 'number', default: 1, describe: 'Times real time (1 = like a live call; 0 = as fast as the server takes it)' })
+        .option('speed', { type: 'number', default: 1, describe: 'Times real time (1 = like a live call; 0 = as fast as the socket drains, which can outrun the recognizers)' })
         .option('frame-ms', { type: 'number', default: 20, describe: 'Audio per binary frame, ms' })
         .option('json', { type: 'boolean', default: false, describe: 'Print every server message as received (JSON lines)' })
         .option('partials', { type: 'boolean', default: false, describe: 'Print partial transcripts too' })
@@ -55,7 +55,7 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
           return true;
         })
         .example('$0 stream call.wav', 'play call.wav in real time to the engine on this machine')
-        .example('$0 stream call.wav --speed 0 --json', 'as fast as the engine takes it, raw events')
+        .example('$0 stream call.wav --speed 0 --json', 'as fast as the socket drains, raw events')
         .example('$0 stream mono.wav --url ws://voc.internal:8080/v1/stream --call-id c-42', 'another engine, a chosen callId'),
     handler: async (args) => {
       const { runStream } = await import('../stream/run.js');

@@ -11,7 +11,7 @@ export interface StreamOptions {
   callId: string | undefined;
   parties: string[] | undefined;
   language: string;
-  /** Times real time; 0 = as fast as the server takes it. */
+  /** Times real time; 0 = as fast as the socket drains. */
   speed: number;
   frameMs: number;
   json: boolean;
@@ -30,7 +30,7 @@ export async function runStream(options: StreamOptions, io: CliIo): Promise<void
     const parties = partiesFor(channels, options.parties, options.file);
     const callId = options.callId ?? defaultCallId(options.file);
     const socket = await connect(options.url);
-    const pace = options.speed > 0 ? `${options.speed}x real time` : 'as fast as the server takes it';
+    const pace = options.speed > 0 ? `${options.speed}x real time` : 'as fast as the socket drains';
     io.err(`voc stream: ${options.file} (${(durationMs / 1000).toFixed(1)} s) -> ${options.url} as call ${callId}, ${pace}`);
     const call = new StreamCall(socket, options, io);
     const interrupt = new Interrupt((signal) => {
