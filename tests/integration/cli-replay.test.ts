@@ -31,7 +31,7 @@ describe('voc replay', () => {
       model: { path: modelDir, autoDownload: false },
       keywords: [{ name: 'churn-risk', phrases: ['cancel account'], party: 'customer', severity: 'high', tags: ['churn'] }],
     });
-    call = buildCallAudio(SCRIPT, { parties: ['agent', 'customer'], sampleRate: 8000, encoding: 'mulaw' });
+    call = buildCallAudio(SCRIPT, { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' });
     writeFileSync(join(dir, 'call-1.wav'), encodeWav(call.bytes, { encoding: 'mulaw', sampleRate: 8000, channels: 2 }));
   });
   afterAll(() => {
@@ -54,7 +54,7 @@ describe('voc replay', () => {
     ]);
 
     const summary = JSON.parse(readFileSync(join(out, 'call-1.summary.json'), 'utf8')) as CallSummary;
-    expect(summary).toMatchObject({ type: 'summary', callId: 'call-1', protocol: 'replay', endReason: 'stop', cutShort: false, parties: ['agent', 'customer'], tags: ['churn', 'churn-risk'] });
+    expect(summary).toMatchObject({ type: 'summary', callId: 'call-1', protocol: 'replay', endReason: 'stop', cutShort: false, parties: ['customer', 'agent'], tags: ['churn', 'churn-risk'] });
     expect(summary.durationMs).toBe(call.durationMs);
     // Replayed as fast as the recognizer keeps up, and still nothing dropped.
     expect(summary.audio).toEqual({ agent: { receivedMs: call.durationMs, droppedMs: 0 }, customer: { receivedMs: call.durationMs, droppedMs: 0 } });
@@ -71,7 +71,7 @@ describe('voc replay', () => {
     mkdirSync(recs);
     const mono = buildCallAudio([{ party: 'customer', atMs: 300, text: 'supervisor' }], { parties: ['customer'], sampleRate: 16000, encoding: 'pcm16' });
     writeFileSync(join(recs, 'a mono.wav'), encodeWav(mono.bytes, { encoding: 'pcm16', sampleRate: 16000, channels: 1 }));
-    const alaw = buildCallAudio([{ party: 'caller', atMs: 300, text: 'refund' }], { parties: ['rep', 'caller'], sampleRate: 8000, encoding: 'alaw' });
+    const alaw = buildCallAudio([{ party: 'caller', atMs: 300, text: 'refund' }], { parties: ['caller', 'rep'], sampleRate: 8000, encoding: 'alaw' });
     writeFileSync(join(recs, 'b-alaw.WAV'), encodeWav(alaw.bytes, { encoding: 'alaw', sampleRate: 8000, channels: 2 }));
     writeFileSync(join(recs, 'notes.txt'), 'not a recording');
     const rules = writeYaml(dir, 'rules.yaml', {
@@ -92,7 +92,7 @@ describe('voc replay', () => {
     expect(events.find((e) => e.type === 'alert' && e.callId === 'a-mono')).toMatchObject({ category: 'escalation-request', severity: 'critical', party: 'customer' });
     expect(events.find((e) => e.type === 'transcript' && e.callId === 'b-alaw')).toMatchObject({ party: 'customer', text: 'refund' });
     const b = JSON.parse(readFileSync(join(dir, 'out2', 'b-alaw.summary.json'), 'utf8')) as CallSummary;
-    expect(b.parties).toEqual(['agent', 'customer']);
+    expect(b.parties).toEqual(['customer', 'agent']);
   });
 
   it('with --redis, publishes like a live call', async () => {

@@ -33,7 +33,7 @@ export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
         .positional('input', { type: 'string', demandOption: true, describe: 'A .wav file, or a directory of them (replayed one after the other)' })
         .option('parties', {
           type: 'string',
-          describe: 'Party of each channel, comma-separated (default: mono "customer", stereo "agent,customer")',
+          describe: 'Party of each channel, comma-separated (default: mono "customer", stereo "customer,agent")',
           coerce: (value: string) => value.split(',').map((p) => p.trim()),
         })
         .option('realtime', { type: 'boolean', describe: 'Feed audio at real time, like a live call' })

@@ -14,14 +14,17 @@ export interface ReplayInput {
 export interface InputRules {
   allowedSampleRates: readonly number[];
   maxParties: number;
-  /** --parties, or undefined for the defaults (mono: customer; stereo: agent, customer). */
+  /** --parties, or undefined for the defaults (mono: customer; stereo: customer, agent). */
   parties: string[] | undefined;
 }
 
-/** Default party names by channel count: stereo call recorders usually put the agent on the left. */
+/**
+ * Default party names by channel count. Stereo is customer then agent, the engine's one convention
+ * (AudioHook external/internal, fork, `voc sample`); recorders that put the agent first need --parties.
+ */
 export function defaultParties(channels: number): string[] {
   if (channels === 1) return ['customer'];
-  if (channels === 2) return ['agent', 'customer'];
+  if (channels === 2) return ['customer', 'agent'];
   return Array.from({ length: channels }, (_, i) => `party${i + 1}`);
 }
 
