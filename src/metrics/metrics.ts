@@ -18,6 +18,7 @@ export class EngineMetrics {
   readonly redisDroppedWrites: Counter;
   readonly ingestErrors: Counter<'protocol' | 'reason'>;
   readonly analyticsErrors: Counter<'detector'>;
+  readonly skippedPartials: Counter<'protocol'>;
 
   constructor(options: { registry?: Registry; defaults?: boolean } = {}) {
     this.registry = options.registry ?? new Registry();
@@ -78,6 +79,12 @@ export class EngineMetrics {
       name: 'voc_ingest_errors_total',
       help: 'Rejected client input, by protocol and reason code',
       labelNames: ['protocol', 'reason'],
+      registers,
+    });
+    this.skippedPartials = new Counter({
+      name: 'voc_skipped_partials_total',
+      help: 'Partial transcripts not sent to a client that reads too slowly (finals, alerts and summaries are always sent)',
+      labelNames: ['protocol'],
       registers,
     });
     this.analyticsErrors = new Counter({

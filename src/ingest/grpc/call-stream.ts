@@ -102,8 +102,10 @@ export abstract class GrpcCallStream<Res> {
     if (this.finished) return;
     this.finished = true;
     this.clearTimers();
-    if (this.writer.dropped > 0)
+    if (this.writer.dropped > 0) {
+      this.ctx.metrics.skippedPartials.inc({ protocol: this.protocol }, this.writer.dropped);
       this.ctx.log.info({ protocol: this.protocol, callId: this.session?.callId, droppedPartials: this.writer.dropped }, 'slow grpc reader: partials skipped');
+    }
     this.call.end();
   }
 

@@ -93,7 +93,10 @@ class StreamConnection {
     session.events$.subscribe({
       next: (event) => {
         // A slow client loses partials first; finals, alerts and the summary are always sent.
-        if (event.type === 'transcript' && !event.final && this.socket.bufferedAmount > SLOW_CLIENT_BUFFER_BYTES) return;
+        if (event.type === 'transcript' && !event.final && this.socket.bufferedAmount > SLOW_CLIENT_BUFFER_BYTES) {
+          this.ctx.metrics.skippedPartials.inc({ protocol: PROTOCOL });
+          return;
+        }
         sendJson(this.socket, event);
         if (event.type === 'summary') this.close(1000, 'call ended');
       },
