@@ -29,6 +29,8 @@ export interface AsrStream {
   write(samples: Int16Array): boolean;
   /** Flush: decode what is queued, emit the last final result, complete results$. */
   end(): Promise<void>;
+  /** Audio written and not yet decoded, ms (what flow control watches). */
+  readonly queuedMs: number;
   /** Abort without a final result (call torn down). */
   abort(): void;
 }

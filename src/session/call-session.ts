@@ -86,6 +86,10 @@ export class LiveCallSession implements CallSession {
     this.accept([this.decoder.decodeParty(party, bytes)]);
   }
 
+  get asrBacklogMs(): number {
+    return Math.max(0, ...[...this.parties.values()].map((p) => p.asr.queuedMs));
+  }
+
   updateMetadata(patch: Record<string, unknown>): void {
     Object.assign(this.start.metadata, patch);
   }

@@ -27,6 +27,8 @@ export interface CallSession {
   pushAudio(bytes: Buffer): void;
   /** Mono audio of one party in the call's wire encoding (protocols that send one track per party). */
   pushPartyAudio(party: string, bytes: Buffer): void;
+  /** The largest backlog of audio waiting for a party's recognizer, ms (for adapters that can push back on their client). */
+  readonly asrBacklogMs: number;
   /** Merge metadata (e.g. AudioHook `update`). */
   updateMetadata(patch: Record<string, unknown>): void;
   /** End the call: flush ASR, finalize analytics, publish the summary. Idempotent. */

@@ -73,7 +73,9 @@ export class StreamCall {
   }
 
   async run(wav: WavFile, start: CallStart): Promise<CallOutcome> {
-    this.socket.send(JSON.stringify({ type: 'start', ...start, metadata: { source: 'voc stream' } }));
+    // Faster than real time, ask the engine to push back rather than drop what its recognizers cannot take.
+    const flowControl = this.options.speed !== 1;
+    this.socket.send(JSON.stringify({ type: 'start', ...start, metadata: { source: 'voc stream' }, flowControl }));
     await this.waitForStarted();
     const began = performance.now();
     let sentMs = 0;

@@ -7,6 +7,7 @@ import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
 import { toBuffer } from '../ws-socket.js';
 import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage } from './messages.js';
+import { PacedFeeder } from './paced-feeder.js';
 
 const PROTOCOL = 'stream';
 
@@ -28,6 +29,8 @@ class StreamConnection {
   private session: CallSession | undefined;
   private closed = false;
   private readonly startTimer: NodeJS.Timeout;
+  /** With start.flowControl: audio goes through it, at the pace the recognizers decode. */
+  private feeder: PacedFeeder | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -57,7 +60,8 @@ class StreamConnection {
     if (this.closed) return;
     if (isBinary) {
       if (!this.session) throw new CallInputError('audio_before_start', 'binary audio received before the start message');
-      this.session.pushAudio(toBuffer(data));
+      if (this.feeder) this.feeder.push(toBuffer(data));
+      else this.session.pushAudio(toBuffer(data));
       return;
     }
     const message = parseClientMessage(toBuffer(data).toString('utf8'));
@@ -66,7 +70,8 @@ class StreamConnection {
       this.begin(message);
     } else {
       if (!this.session) throw new CallInputError('bad_message', 'stop received before start');
-      void this.session.stop('stop');
+      if (this.feeder) this.feeder.stop();
+      else void this.session.stop('stop');
     }
   }
 
@@ -81,6 +86,12 @@ class StreamConnection {
       metadata: message.metadata,
     });
     this.session = session;
+    if (message.flowControl) {
+      this.feeder = new PacedFeeder(session, this.ctx.config.asr.maxQueueMs, this.socket, {
+        onError: (err) => this.reject(err),
+        onDrainedStop: () => void session.stop('stop'),
+      });
+    }
     sendJson(this.socket, {
       type: 'started',
       v: EVENT_SCHEMA_VERSION,
@@ -89,6 +100,7 @@ class StreamConnection {
       encoding: message.encoding,
       sampleRate: message.sampleRate,
       channels: message.channels,
+      flowControl: message.flowControl,
     });
     session.events$.subscribe({
       next: (event) => {
@@ -118,6 +130,8 @@ class StreamConnection {
   private onClose(): void {
     clearTimeout(this.startTimer);
     this.closed = true;
+    // Audio the client sent before going away still counts (the drop policy applies to it).
+    this.feeder?.flush();
     // The client went away without `stop`: finalize the call so its summary is still written.
     void this.session?.stop('disconnect');
   }
@@ -126,6 +140,7 @@ class StreamConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.startTimer);
+    this.feeder?.dispose();
     this.socket.close(code, reason);
   }
 }

@@ -16,6 +16,12 @@ export const startMessageSchema = z
     parties: z.array(z.string().min(1).max(64)).min(1),
     language: z.string().min(2).max(16).default('en'),
     metadata: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Push back instead of dropping: the server stops reading this socket while the recognizer
+     * backlog is over half of asr.maxQueueMs (TCP flow control then slows the client). For clients
+     * that send faster than real time (files); a live call should leave it off.
+     */
+    flowControl: z.boolean().default(false),
   })
   .strict();
 
