@@ -13,7 +13,7 @@ import { bytesPerSample, msToSamples, samplesToMs, type AudioEncoding } from '..
 export class TrackClock {
   /** Samples appended so far (audio and inserted silence). */
   private position = 0;
-  /** Milliseconds of sender time that were not filled because they exceeded the cap. */
+  /** Milliseconds of sender time that were not filled because they exceeded the cap (skipped on this track's clock). */
   unfilledMs = 0;
   /** Milliseconds of silence inserted. */
   filledMs = 0;
@@ -31,7 +31,8 @@ export class TrackClock {
 
   /** Samples of silence to insert so the next audio starts at `atMs` of the sender's clock (0 = none). */
   gapBefore(atMs: number): number {
-    const gapMs = atMs - this.positionMs;
+    // The unfilled rest of earlier capped gaps is skipped, not owed: later audio must not fill it again.
+    const gapMs = atMs - this.unfilledMs - this.positionMs;
     if (!Number.isFinite(gapMs) || gapMs <= this.toleranceMs) return 0;
     const fillMs = Math.min(gapMs, this.maxGapFillMs);
     this.unfilledMs += gapMs - fillMs;

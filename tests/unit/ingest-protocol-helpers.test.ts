@@ -25,6 +25,19 @@ describe('TrackClock', () => {
     expect(clock.unfilledMs).toBe(4000);
   });
 
+  it('skips the unfilled rest of a capped gap: the packets after it get no more silence', () => {
+    const clock = new TrackClock(8000, 40, 5000);
+    clock.advance(160); // audio 0..20 ms
+    expect(clock.gapBefore(60_020)).toBe(40_000); // 60 s jump: 5 s filled, 55 s skipped
+    clock.advance(40_000 + 160);
+    // The next packets follow 20 ms apart on the sender's clock: no further silence.
+    expect(clock.gapBefore(60_040)).toBe(0);
+    clock.advance(160);
+    expect(clock.gapBefore(60_060)).toBe(0);
+    expect(clock.filledMs).toBe(5000);
+    expect(clock.unfilledMs).toBe(55_000);
+  });
+
   it('makes silence that decodes to zero', () => {
     expect([...silenceBytes('mulaw', 4)].map((b) => MULAW_TO_LINEAR[b])).toEqual([0, 0, 0, 0]);
     expect(silenceBytes('pcm16', 3, 2)).toHaveLength(12);
