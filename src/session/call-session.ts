@@ -14,7 +14,6 @@ import {
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
-import { CallInputError } from './errors.js';
 import { TranscriptAssembler } from './transcript-assembler.js';
 import type { CallSession, CallStart } from './types.js';
 
@@ -77,12 +76,12 @@ export class LiveCallSession implements CallSession {
   }
 
   pushAudio(bytes: Buffer): void {
-    this.assertLive();
+    if (this.stopping) return; // frames in flight when the call ended (duration limit, shutdown): not a client fault
     this.accept(this.decoder.decodeInterleaved(bytes));
   }
 
   pushPartyAudio(party: string, bytes: Buffer): void {
-    this.assertLive();
+    if (this.stopping) return;
     this.accept([this.decoder.decodeParty(party, bytes)]);
   }
 
@@ -283,9 +282,5 @@ export class LiveCallSession implements CallSession {
       audio,
       analytics: this.sections,
     };
-  }
-
-  private assertLive(): void {
-    if (this.stopping) throw new CallInputError('bad_message', `call ${this.callId} has ended`);
   }
 }

@@ -23,7 +23,7 @@ export interface CallSession {
   readonly start: CallStart;
   /** Transcripts, alerts, withdrawals as they happen; then the summary; then completes. */
   readonly events$: Observable<CallEvent>;
-  /** Interleaved audio in the call's wire format. Throws CallInputError('bad_frame_size') on a partial sample frame. */
+  /** Interleaved audio in the call's wire format. Throws CallInputError('bad_frame_size') on a partial sample frame. Ignored once the call is ending. */
   pushAudio(bytes: Buffer): void;
   /** Mono audio of one party in the call's wire encoding (protocols that send one track per party). */
   pushPartyAudio(party: string, bytes: Buffer): void;
