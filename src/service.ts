@@ -48,7 +48,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     else log.error({ err: event.error.message }, 'rule files invalid; previous rules stay in force');
   });
   const asr: AsrEngine = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
-  const redis: RedisClient = connectRedis(config.redis);
+  const redis: RedisClient = connectRedis(config.redis, 'voc-engine', config.redis.commandTimeoutMs);
   logRedisOutages(redis, log, redactUrl(config.redis.url));
   // Readiness needs Redis answering PINGs, not just a socket marked ready.
   const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });

@@ -61,6 +61,11 @@ export const redisSchema = z
     maxPendingWrites: z.number().int().min(0).default(10_000),
     /** Readiness pings Redis this often; a PING unanswered for this long counts as Redis down. */
     healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    /**
+     * A write unanswered this long fails (counted, logged). A Redis that hangs with its socket open
+     * would otherwise hold every ending call (and shutdown) until it answers.
+     */
+    commandTimeoutMs: z.number().int().min(100).default(5000),
   })
   .strict();
 

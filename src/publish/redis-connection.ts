@@ -7,9 +7,11 @@ export type RedisClient = Redis | Cluster;
  * Opens the engine's Redis connection. Commands issued while Redis is down wait in ioredis' offline
  * queue and are retried on reconnect; the publisher bounds how many may be pending.
  */
-export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, name = 'voc-engine'): RedisClient {
+export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, name = 'voc-engine', commandTimeoutMs?: number): RedisClient {
   const common = {
     connectionName: name,
+    // The engine's writes pass redis.commandTimeoutMs; blocking readers (voc alerts: XREAD BLOCK) pass none.
+    ...(commandTimeoutMs !== undefined ? { commandTimeout: commandTimeoutMs } : {}),
     // Keep retrying forever with a capped backoff: Redis outages must not end calls.
     retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     maxRetriesPerRequest: 2,
