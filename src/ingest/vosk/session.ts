@@ -52,7 +52,7 @@ export class VoskStream {
 
   onText(text: string): void {
     if (this.state === 'gone' || this.state === 'ending') return;
-    clearTimeout(this.startTimer);
+    // The start timer runs until the first audio (begin): a config message alone does not start a call.
     const json = parseJson(text);
     const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
     if (isObject && 'config' in json) return this.onConfig(json);
