@@ -73,7 +73,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       closed = true;
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
-      await publisher.flush();
+      const unfinished = await publisher.flush(config.shutdown.flushTimeoutMs);
+      if (unfinished > 0) log.warn({ unfinished }, 'redis writes still pending at exit');
       redisHealth.stop();
       await redis.quit().catch(() => redis.disconnect());
       await asr.close();

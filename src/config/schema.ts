@@ -62,10 +62,16 @@ export const redisSchema = z
     /** Readiness pings Redis this often; a PING unanswered for this long counts as Redis down. */
     healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
     /**
-     * A write unanswered this long fails (counted, logged). A Redis that hangs with its socket open
-     * would otherwise hold every ending call (and shutdown) until it answers.
+     * A write unanswered this long fails (counted, logged): while Redis is unreachable, writes wait
+     * (up to maxPendingWrites) for this long for it to come back; a Redis that hangs with its socket
+     * open cannot hold them forever.
      */
-    commandTimeoutMs: z.number().int().min(100).default(5000),
+    commandTimeoutMs: z.number().int().min(100).default(60_000),
+    /**
+     * A call's end waits at most this long for its summary to be written before the summary is sent
+     * to the client anyway (the write goes on in the background), so a slow Redis never holds calls.
+     */
+    summaryWaitMs: z.number().int().min(0).default(2000),
   })
   .strict();
 
@@ -156,6 +162,8 @@ export const shutdownSchema = z
   .object({
     /** On SIGTERM, active calls may finish for this long before they are cut short. */
     drainTimeoutMs: z.number().int().min(0).default(30_000),
+    /** Then pending Redis writes get this long to finish before the process exits. */
+    flushTimeoutMs: z.number().int().min(0).default(10_000),
   })
   .strict();
 

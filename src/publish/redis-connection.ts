@@ -14,7 +14,9 @@ export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, nam
     ...(commandTimeoutMs !== undefined ? { commandTimeout: commandTimeoutMs } : {}),
     // Keep retrying forever with a capped backoff: Redis outages must not end calls.
     retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
-    maxRetriesPerRequest: 2,
+    // Writes issued while Redis is down wait for the reconnect (bounded by commandTimeout and the
+    // publisher's maxPendingWrites) instead of failing after a couple of reconnect attempts.
+    maxRetriesPerRequest: null,
     lazyConnect: false,
   };
   if (options.cluster) {

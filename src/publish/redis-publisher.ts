@@ -136,9 +136,17 @@ export class RedisCallPublisher implements CallPublisher {
     return done.finally(() => this.protocols.delete(callId));
   }
 
-  /** Resolves when every write issued so far has finished (or failed). Used at shutdown. */
-  async flush(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /**
+   * Resolves when every write issued so far has finished (or failed), or after `timeoutMs`. Used at
+   * shutdown. Returns how many writes were still pending.
+   */
+  async flush(timeoutMs = Infinity): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      const left = deadline - Date.now();
+      await Promise.race([Promise.allSettled([...this.inFlight]), ...(Number.isFinite(left) ? [sleep(left)] : [])]);
+    }
+    return this.inFlight.size;
   }
 
   /**
@@ -175,4 +183,8 @@ function throwOnMultiError(results: MultiResult): unknown[] {
     if (err) throw err;
     return value;
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -52,6 +52,7 @@ export class CallEngine implements CallOpener {
     const log = callLogger(this.deps.log, start.callId, start.protocol);
     let timer: NodeJS.Timeout | undefined;
     const session = new LiveCallSession(start, {
+      summaryWaitMs: this.deps.config.redis.summaryWaitMs,
       asr: this.deps.asr,
       analytics: this.deps.analyticsForCall(start),
       publisher: this.deps.publisher,

@@ -27,6 +27,8 @@ export interface CallSessionDeps {
   /** Masks personal data in a transcript before it leaves the process; one instance per call. */
   redact: (event: TranscriptEvent) => TranscriptEvent;
   now?: () => Date;
+  /** The call's end waits at most this long for the summary write (redis.summaryWaitMs); default 2000. */
+  summaryWaitMs?: number;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
 }
@@ -237,7 +239,13 @@ export class LiveCallSession implements CallSession {
     this.transcripts.complete();
     await this.analyticsDone;
     const summary = this.buildSummary(reason);
-    await this.deps.publisher.callEnded(summary);
+    // Usually written before the client sees it; a slow or hung Redis must not hold the call, so after
+    // summaryWaitMs the summary goes out anyway and the write finishes (or fails, counted) on its own.
+    const written = this.deps.publisher.callEnded(summary);
+    const waitMs = this.deps.summaryWaitMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
     this.events.next(summary);
     this.events.complete();
     this.deps.onEnded?.(summary);
