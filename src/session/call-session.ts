@@ -110,10 +110,11 @@ export class LiveCallSession implements CallSession {
     const state: PartyState = { asr, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
     state.asrDone = new Promise<void>((resolve) => {
       asr.results$.subscribe({
-        next: (result) => {
-          const raw = assembler.next(result, samplesToMs(state.receivedSamples, this.start.format.sampleRate));
-          if (raw) this.emitTranscript(this.deps.redact(raw));
-        },
+        next: (result) =>
+          this.guard('transcript', () => {
+            const raw = assembler.next(result, samplesToMs(state.receivedSamples, this.start.format.sampleRate));
+            if (raw) this.emitTranscript(this.deps.redact(raw));
+          }),
         error: (err: unknown) => {
           // A recognizer failure ends this party's transcription; the call and other calls go on.
           this.deps.log.error({ err, party }, 'asr stream failed');
@@ -154,7 +155,7 @@ export class LiveCallSession implements CallSession {
     });
     return new Promise<void>((resolve) => {
       outputs$.subscribe({
-        next: (output) => this.handleOutput(output),
+        next: (output) => this.guard('output', () => this.handleOutput(output)),
         error: (err: unknown) => {
           this.deps.metrics.analyticsErrors.inc({ detector: 'pipeline' });
           this.deps.log.error({ err }, 'analytics pipeline failed; call continues without analytics');
@@ -214,6 +215,19 @@ export class LiveCallSession implements CallSession {
         return;
       default:
         return; // measures feed the rules inside the pipeline; nothing to publish
+    }
+  }
+
+  /**
+   * Runs one event handler of this call. RxJS rethrows a subscriber's exception outside the call,
+   * where it would take the whole process down: here it costs this one event (logged, counted).
+   */
+  private guard(stage: string, handle: () => void): void {
+    try {
+      handle();
+    } catch (err) {
+      this.deps.metrics.analyticsErrors.inc({ detector: `session:${stage}` });
+      this.deps.log.error({ err, stage }, 'call event handler failed; event skipped');
     }
   }
 
