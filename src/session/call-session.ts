@@ -72,7 +72,13 @@ export class LiveCallSession implements CallSession {
     this.startedAt = this.now();
     this.events$ = this.events.asObservable();
     this.decoder = new CallAudioDecoder(start.format, start.parties, deps.asr.sampleRate);
-    for (const party of start.parties) this.parties.set(party, this.openParty(party));
+    try {
+      for (const party of start.parties) this.parties.set(party, this.openParty(party));
+    } catch (err) {
+      // A recognizer that could not be created fails the call's start; free the ones already made.
+      for (const state of this.parties.values()) state.asr.abort();
+      throw err;
+    }
     this.analyticsDone = this.runAnalytics();
     void deps.publisher.callStarted(start, this.startedAt);
   }
