@@ -1,7 +1,8 @@
 /**
  * Maps the recognizer's clock (audio it actually decoded) to the party's stream clock (audio
- * received). They differ only after audio was dropped on overload: each drop is a gap the recognizer
- * never heard, so later word times shift forward by the gaps before them. Positions are in samples.
+ * received). They differ only after audio was dropped on overload or skipped (a hold the sender did
+ * not stream): each is a gap the recognizer never heard, so later word times shift forward by the
+ * gaps before them. Positions are in samples.
  */
 export class StreamTimeline {
   /** Gaps by recognizer position, ascending; `total` is the sum of this gap and all earlier ones. */
@@ -9,7 +10,7 @@ export class StreamTimeline {
 
   constructor(readonly sampleRate: number) {}
 
-  /** `dropped` samples of stream audio were discarded after `acceptedSamples` samples were accepted. */
+  /** `dropped` samples of stream audio were discarded (or skipped) after `acceptedSamples` samples were accepted. */
   addGap(acceptedSamples: number, dropped: number): void {
     const last = this.gaps[this.gaps.length - 1];
     if (last && last.at === acceptedSamples) last.total += dropped;

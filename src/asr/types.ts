@@ -29,6 +29,11 @@ export interface AsrStream {
   write(samples: Int16Array): boolean;
   /** Flush: decode what is queued, emit the last final result, complete results$. */
   end(): Promise<void>;
+  /**
+   * The party's clock jumps `samples` ahead (a hold the sender did not stream): nothing is decoded
+   * for it, and later word times are shifted by it.
+   */
+  skip(samples: number): void;
   /** Audio written and not yet decoded, ms (what flow control watches). */
   readonly queuedMs: number;
   /** Abort without a final result (call torn down). */

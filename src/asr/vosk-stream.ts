@@ -102,6 +102,12 @@ export class VoskAsrStream implements AsrStream {
     return true;
   }
 
+  skip(samples: number): void {
+    if (this.state !== 'open' || samples <= 0) return;
+    // The same mapping as a drop, without counting it as lost audio.
+    this.timeline.addGap(this.acceptedSamples, samples);
+  }
+
   /** Resolves once the final result is out, results$ completed and the recognizer freed. */
   end(): Promise<void> {
     if (this.ending) return this.ending;

@@ -111,6 +111,15 @@ export class CallAudioDecoder {
   }
 
   /** Remaining resampler tail per party at end of call (callRate empty). Call once, at the end. */
+  /** The party's timeline jumps `samples` (call rate) ahead without audio; returns where the gap starts. */
+  skip(party: string, samples: number): number {
+    const track = this.byParty.get(party);
+    if (!track) throw new Error(`unknown party ${party}`);
+    const start = track.position;
+    track.position += samples;
+    return start;
+  }
+
   flush(): DecodedFrame[] {
     return this.tracks.map((track) => ({ party: track.party, callRate: EMPTY, modelRate: track.resampler.flush(), startSample: track.position }));
   }

@@ -1,19 +1,25 @@
 import { bytesPerSample, msToSamples, samplesToMs, type AudioEncoding } from '../audio/format.js';
 
+/** How to close a gap on a track: silence to decode, then time to skip without audio. Samples. */
+export interface TrackGap {
+  fill: number;
+  skip: number;
+}
+
 /**
  * Keeps one party track on the sender's clock. CallSession only appends audio, so a track that
  * lost packets (Twilio media `timestamp` jumps ahead) or whose audio the sender discarded (AudioHook
  * `discarded`, `resumed`) would drift earlier than the other party. Before appending, the adapter
- * asks how much silence makes the track reach the sender's stated position.
+ * asks how to reach the sender's stated position.
  *
- * Gaps up to `maxGapFillMs` are filled; beyond that only `maxGapFillMs` of silence is inserted and
- * the rest is reported as unfilled: a long hold fed to the recognizer as silence would only fill its
- * queue (and be dropped and reported as lost audio) for no benefit.
+ * Gaps up to `maxGapFillMs` are filled with silence (decoded like audio, so an utterance cut by lost
+ * packets still ends naturally); the rest of a longer gap (a hold) is skipped on the call's timeline
+ * (CallSession.skipAudio) rather than fed to the recognizer as minutes of silence.
  */
 export class TrackClock {
-  /** Samples appended so far (audio and inserted silence). */
+  /** Samples appended or skipped so far. */
   private position = 0;
-  /** Milliseconds of sender time that were not filled because they exceeded the cap (skipped on this track's clock). */
+  /** Milliseconds of sender time skipped (longer gaps beyond the fill). */
   unfilledMs = 0;
   /** Milliseconds of silence inserted. */
   filledMs = 0;
@@ -29,18 +35,20 @@ export class TrackClock {
     return samplesToMs(this.position, this.sampleRate);
   }
 
-  /** Samples of silence to insert so the next audio starts at `atMs` of the sender's clock (0 = none). */
-  gapBefore(atMs: number): number {
-    // The unfilled rest of earlier capped gaps is skipped, not owed: later audio must not fill it again.
-    const gapMs = atMs - this.unfilledMs - this.positionMs;
-    if (!Number.isFinite(gapMs) || gapMs <= this.toleranceMs) return 0;
+  /** How to make the next audio start at `atMs` of the sender's clock; advances past the gap. */
+  gapBefore(atMs: number): TrackGap {
+    const gapMs = atMs - this.positionMs;
+    if (!Number.isFinite(gapMs) || gapMs <= this.toleranceMs) return { fill: 0, skip: 0 };
     const fillMs = Math.min(gapMs, this.maxGapFillMs);
-    this.unfilledMs += gapMs - fillMs;
+    const fill = msToSamples(fillMs, this.sampleRate);
+    const skip = msToSamples(gapMs, this.sampleRate) - fill;
     this.filledMs += fillMs;
-    return msToSamples(fillMs, this.sampleRate);
+    this.unfilledMs += gapMs - fillMs;
+    this.position += fill + skip;
+    return { fill, skip };
   }
 
-  /** Record samples appended to the track (audio or silence). */
+  /** Record audio samples appended to the track. */
   advance(samples: number): void {
     this.position += samples;
   }

@@ -1,6 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import { CallAudioDecoder, type DecodedFrame } from '../audio/call-audio-decoder.js';
-import { samplesToMs, type PartyPcm } from '../audio/format.js';
+import { msToSamples, samplesToMs, type PartyPcm } from '../audio/format.js';
 import type { Detector, DetectorOutput } from '../analytics/types.js';
 import type { AsrEngine, AsrStream } from '../asr/types.js';
 import {
@@ -14,6 +14,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
+import { CallInputError } from './errors.js';
 import { TranscriptAssembler } from './transcript-assembler.js';
 import type { CallSession, CallStart } from './types.js';
 
@@ -91,6 +92,23 @@ export class LiveCallSession implements CallSession {
   pushPartyAudio(party: string, bytes: Buffer): void {
     if (this.stopping) return;
     this.accept([this.decoder.decodeParty(party, bytes)]);
+  }
+
+  skipAudio(ms: number, party?: string): void {
+    if (this.stopping || !(ms > 0)) return;
+    const rate = this.start.format.sampleRate;
+    const samples = msToSamples(ms, rate);
+    for (const name of party === undefined ? this.start.parties : [party]) {
+      const state = this.parties.get(name);
+      if (!state) throw new CallInputError('bad_message', `unknown party ${name}`);
+      const at = this.decoder.skip(name, samples);
+      // Analytics see the gap as silence on the call's timeline, a second at a time (no huge buffers).
+      for (let offset = 0; offset < samples; offset += rate) {
+        this.audio.next({ party: name, samples: new Int16Array(Math.min(rate, samples - offset)), sampleRate: rate, startSample: at + offset });
+      }
+      state.receivedSamples += samples;
+      state.asr.skip(msToSamples(ms, this.deps.asr.sampleRate));
+    }
   }
 
   get asrBacklogMs(): number {

@@ -27,6 +27,12 @@ export interface CallSession {
   pushAudio(bytes: Buffer): void;
   /** Mono audio of one party in the call's wire encoding (protocols that send one track per party). */
   pushPartyAudio(party: string, bytes: Buffer): void;
+  /**
+   * The sender's clock jumped `ms` ahead with no audio (a long hold, a pause, lost packets) for one
+   * party, or all when omitted: later words keep their real times and nothing is decoded for the gap.
+   * Ignored once the call is ending.
+   */
+  skipAudio(ms: number, party?: string): void;
   /** The largest backlog of audio waiting for a party's recognizer, ms (for adapters that can push back on their client). */
   readonly asrBacklogMs: number;
   /** Merge metadata (e.g. AudioHook `update`). */

@@ -148,6 +148,37 @@ describe('Twilio Media Streams on /v1/twilio (real libvosk, real Redis)', () => 
     expect(await redis.hgetall(keys.call(callSid))).toMatchObject({ state: 'ended', endReason: 'stop', protocol: 'twilio' });
   });
 
+  it('a two-minute hold the stream does not carry: later words keep their real times, and the hold is not decoded', async () => {
+    const { svc, redis } = live;
+    const callSid = 'CA55555555555555555555555555555555';
+    const before = buildCallAudio([{ party: 'customer', atMs: 500, text: 'cancel account' }], { parties: ['customer', 'agent'], sampleRate: 8000, durationMs: 3000 });
+    const after = buildCallAudio([{ party: 'agent', atMs: 500, text: 'thanks verify' }], { parties: ['customer', 'agent'], sampleRate: 8000, durationMs: 4000 });
+    const holdMs = 120_000;
+    const sender = new TwilioSender(svc.wsUrl('/v1/twilio'), callSid, 'MZ55555555555555555555555555555555');
+    await sender.opened;
+    await sender.sendAll([sender.connected(), sender.start(['inbound', 'outbound'])]);
+    const shifted = (messages: string[], byMs: number) =>
+      messages.map((m) => {
+        const parsed = JSON.parse(m) as { media: { timestamp: string } };
+        parsed.media.timestamp = String(Number(parsed.media.timestamp) + byMs);
+        return JSON.stringify(parsed);
+      });
+    const decoded = async () => (await svc.service.metrics.audioDecodedSeconds.get()).values[0]?.value ?? 0;
+    const decodedBefore = await decoded();
+    await sender.sendAll([...mediaMessages(sender, before), ...shifted(mediaMessages(sender, after), 3000 + holdMs)]);
+    sender.socket.send(sender.stop());
+    await sender.closed;
+    const summary = await waitForSummary(redis, svc.prefix, callSid);
+
+    const thanks = summary.transcript.flatMap((t) => t.words).find((w) => w.word === 'thanks')!;
+    expect(Math.abs(thanks.startMs - (3000 + holdMs + 500))).toBeLessThanOrEqual(100);
+    expect(Math.abs(summary.durationMs - (3000 + holdMs + 4000))).toBeLessThanOrEqual(50);
+    expect(summary.metadata).toMatchObject({ mediaGaps: { customer: { filledMs: 5000, unfilledMs: holdMs - 5000 }, agent: { filledMs: 5000, unfilledMs: holdMs - 5000 } } });
+    expect(summary.audio).toMatchObject({ customer: { droppedMs: 0 }, agent: { droppedMs: 0 } });
+    // Per party 3 s + 5 s of fill + 4 s were decoded; the rest of the hold was not (it would be 2 x 127 s).
+    expect((await decoded()) - decodedBefore).toBeLessThan(30);
+  });
+
   it('closes only the faulty socket for malformed input, tolerates unknown events and sequence gaps, and counts each', async () => {
     const { svc, redis } = live;
     const errors = await ingestErrorSnapshot(svc.httpUrl, 'twilio');

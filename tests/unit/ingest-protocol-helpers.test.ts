@@ -13,27 +13,27 @@ import { closeReason } from '../../src/ingest/ws-socket.js';
 import { MULAW_TO_LINEAR } from '../../src/audio/g711.js';
 
 describe('TrackClock', () => {
-  it('fills gaps beyond the tolerance, caps each gap and reports the rest', () => {
+  it('fills short gaps beyond the tolerance with silence and skips the rest of long ones', () => {
     const clock = new TrackClock(8000, 40, 5000);
-    expect(clock.gapBefore(0)).toBe(0);
+    expect(clock.gapBefore(0)).toEqual({ fill: 0, skip: 0 });
     clock.advance(160); // 20 ms
-    expect(clock.gapBefore(40)).toBe(0); // 20 ms late: jitter
-    expect(clock.gapBefore(1020)).toBe(8000); // 1 s gap
-    clock.advance(8000);
-    expect(clock.gapBefore(1020 + 9000)).toBe(40_000); // 9 s gap, 5 s filled
+    expect(clock.gapBefore(40)).toEqual({ fill: 0, skip: 0 }); // 20 ms late: jitter
+    expect(clock.gapBefore(1020)).toEqual({ fill: 8000, skip: 0 }); // 1 s gap
+    clock.advance(160); // audio 1020..1040
+    expect(clock.gapBefore(1040 + 9000)).toEqual({ fill: 40_000, skip: 32_000 }); // 9 s gap: 5 s filled, 4 s skipped
+    expect(clock.positionMs).toBe(10_040);
     expect(clock.filledMs).toBe(6000);
     expect(clock.unfilledMs).toBe(4000);
   });
 
-  it('skips the unfilled rest of a capped gap: the packets after it get no more silence', () => {
+  it('after a long jump, the packets that follow it get no more silence', () => {
     const clock = new TrackClock(8000, 40, 5000);
     clock.advance(160); // audio 0..20 ms
-    expect(clock.gapBefore(60_020)).toBe(40_000); // 60 s jump: 5 s filled, 55 s skipped
-    clock.advance(40_000 + 160);
-    // The next packets follow 20 ms apart on the sender's clock: no further silence.
-    expect(clock.gapBefore(60_040)).toBe(0);
+    expect(clock.gapBefore(60_020)).toEqual({ fill: 40_000, skip: 440_000 }); // 60 s jump: 5 s filled, 55 s skipped
     clock.advance(160);
-    expect(clock.gapBefore(60_060)).toBe(0);
+    expect(clock.gapBefore(60_040)).toEqual({ fill: 0, skip: 0 });
+    clock.advance(160);
+    expect(clock.gapBefore(60_060)).toEqual({ fill: 0, skip: 0 });
     expect(clock.filledMs).toBe(5000);
     expect(clock.unfilledMs).toBe(55_000);
   });

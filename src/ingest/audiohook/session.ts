@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { samplesToMs } from '../../audio/format.js';
 import type { CallEndReason } from '../../events/schema.js';
 import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
@@ -236,9 +237,9 @@ export class AudioHookSession {
   private fillTo(positionMs: number): void {
     if (!this.session || !this.clock || !this.media) return;
     const gap = this.clock.gapBefore(positionMs);
-    if (gap === 0) return;
-    this.session.pushAudio(silenceBytes('mulaw', gap, this.media.channels.length));
-    this.clock.advance(gap);
+    if (gap.fill === 0 && gap.skip === 0) return;
+    if (gap.fill > 0) this.session.pushAudio(silenceBytes('mulaw', gap.fill, this.media.channels.length));
+    if (gap.skip > 0) this.session.skipAudio(samplesToMs(gap.skip, this.clock.sampleRate));
     this.updateMeta({ discardedMs: { filled: this.clock.filledMs, unfilled: this.clock.unfilledMs } });
   }
 

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { samplesToMs } from '../../audio/format.js';
 import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
@@ -172,10 +173,8 @@ export class TwilioStream {
     const track = this.tracks.get(name);
     if (!track) throw new CallInputError('bad_message', `media for track "${name}" that start did not announce`);
     const gap = track.clock.gapBefore(timestamp);
-    if (gap > 0) {
-      this.session.pushPartyAudio(track.party, silenceBytes('mulaw', gap));
-      track.clock.advance(gap);
-    }
+    if (gap.fill > 0) this.session.pushPartyAudio(track.party, silenceBytes('mulaw', gap.fill));
+    if (gap.skip > 0) this.session.skipAudio(samplesToMs(gap.skip, track.clock.sampleRate), track.party);
     const bytes = Buffer.from(payload, 'base64');
     if (bytes.length === 0) return;
     this.session.pushPartyAudio(track.party, bytes);
