@@ -61,6 +61,19 @@ export function countInputError(ctx: IngestContext, protocol: string, reason: In
   ctx.metrics.ingestErrors.inc({ protocol, reason });
 }
 
+/**
+ * The common first half of every adapter's fault handling: any error becomes a CallInputError
+ * (unexpected ones are 'internal' and logged with their stack), counted by protocol and reason, and
+ * logged; the adapter then answers in its own protocol's way.
+ */
+export function recordInputFault(ctx: IngestContext, protocol: string, err: unknown, fields: { callId?: string | undefined; sessionId?: string }): CallInputError {
+  const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
+  if (!(err instanceof CallInputError)) ctx.log.error({ err, protocol, ...fields }, 'unexpected error in ingest handler');
+  countInputError(ctx, protocol, error.code);
+  ctx.log.warn({ protocol, ...fields, reason: error.code, detail: error.message }, 'client input rejected');
+  return error;
+}
+
 /** Layer "parse" of every JSON protocol: text -> unknown JSON value, or CallInputError('bad_json'). */
 export function parseJson(text: string): unknown {
   try {

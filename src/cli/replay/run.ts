@@ -13,6 +13,7 @@ import { openReplayEngine, type ReplayEngine } from './engine.js';
 import { resolveInputs, type ReplayInput } from './inputs.js';
 import { Pacer, type PaceMode } from './pacer.js';
 import { ReplayProgress } from './progress.js';
+import { Interrupt } from '../interrupt.js';
 
 export interface ReplayOptions {
   target: string;
@@ -53,7 +54,10 @@ export async function runReplay(config: Config, options: ReplayOptions, io: CliI
   // Logs go to stderr: stdout carries the events.
   const log = createLogger(options.logLevel, pino.destination({ fd: 2, sync: true }));
   const replay = await openEngine(config, options, log);
-  const interrupt = new Interrupt();
+  // First SIGINT/SIGTERM: finish the current call as cut short and stop. Second: exit at once.
+  const interrupt = new Interrupt((signal) =>
+    process.stderr.write(`\nvoc: ${signal}: ending the current call (its summary is still written); press Ctrl-C again to quit at once\n`),
+  );
   const progress = new ReplayProgress(io, inputs.reduce((sum, i) => sum + i.info.durationMs, 0), options.progress);
   const mode: PaceMode = options.speed === undefined ? { kind: 'asap', maxBacklogMs: config.asr.maxQueueMs / 2 } : { kind: 'speed', factor: options.speed };
   const failed: string[] = [];
@@ -139,29 +143,5 @@ function describe(event: CallEvent, options: ReplayOptions): string | undefined 
       return formatWithdrawn(event);
     case 'summary':
       return formatSummary(event);
-  }
-}
-
-/** First SIGINT/SIGTERM: finish the current call as cut short and stop. Second: exit at once. */
-class Interrupt {
-  signal: NodeJS.Signals | undefined;
-  private readonly handler = (signal: NodeJS.Signals) => {
-    if (this.signal) process.exit(this.exitCode);
-    this.signal = signal;
-    process.stderr.write(`\nvoc: ${signal}: ending the current call (its summary is still written); press Ctrl-C again to quit at once\n`);
-  };
-
-  constructor() {
-    process.on('SIGINT', this.handler);
-    process.on('SIGTERM', this.handler);
-  }
-
-  get exitCode(): number {
-    return this.signal === 'SIGTERM' ? 143 : 130;
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.handler);
-    process.off('SIGTERM', this.handler);
   }
 }

@@ -2,7 +2,7 @@ import { CliError, EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { StreamCall, type CallOutcome } from './call.js';
 import { connect } from './connect.js';
-import { Interrupt } from './interrupt.js';
+import { Interrupt } from '../interrupt.js';
 import { defaultCallId, openRecording, partiesFor } from './recording.js';
 
 export interface StreamOptions {

@@ -5,7 +5,7 @@ import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import { TrackClock, silenceBytes } from '../track-clock.js';
-import { closeReason, countInputError, describeIssue, parseJson, sendText } from '../ws-socket.js';
+import { closeReason, countInputError, describeIssue, parseJson, recordInputFault, sendText } from '../ws-socket.js';
 import {
   CLIENT_MESSAGE_TYPES,
   NULL_UUID,
@@ -128,10 +128,7 @@ export class AudioHookSession {
   /** The protocol's error behaviour: count, `disconnect` (reason "error"), end the call as 'error'. */
   fail(err: unknown): void {
     if (this.state === 'gone') return;
-    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in audiohook handler');
-    countInputError(this.ctx, PROTOCOL, error.code);
-    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, sessionId: this.headers.sessionId, reason: error.code, detail: error.message }, 'client input rejected');
+    const error = recordInputFault(this.ctx, PROTOCOL, err, { callId: this.session?.callId, sessionId: this.headers.sessionId });
     if (this.state === 'disconnecting' || this.state === 'closed') return; // already signalled
     clearTimeout(this.openTimer);
     this.disconnect('error', `Client Error: ${error.message}`);

@@ -5,7 +5,7 @@ import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import { closeCodeFor } from '../ws-send.js';
-import { closeReason, countInputError, describeIssue, sendText } from '../ws-socket.js';
+import { closeReason, describeIssue, recordInputFault, sendText } from '../ws-socket.js';
 import { metadataSchema, querySchema, type ForkErrorMessage, type MixType } from './messages.js';
 
 export const PROTOCOL = 'fork';
@@ -67,10 +67,7 @@ export class ForkStream {
 
   fail(err: unknown): void {
     if (this.state === 'gone') return;
-    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in fork handler');
-    countInputError(this.ctx, PROTOCOL, error.code);
-    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
+    const error = recordInputFault(this.ctx, PROTOCOL, err, { callId: this.session?.callId });
     const report: ForkErrorMessage = { type: 'error', data: { code: error.code, message: error.message } };
     sendText(this.socket, JSON.stringify(report));
     this.close(closeCodeFor(error.code), `${error.code}: ${error.message}`);

@@ -5,7 +5,7 @@ import { CallInputError, type InputErrorCode } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
-import { toBuffer } from '../ws-socket.js';
+import { recordInputFault, toBuffer } from '../ws-socket.js';
 import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage } from './messages.js';
 import { PacedFeeder } from './paced-feeder.js';
 
@@ -118,10 +118,7 @@ class StreamConnection {
 
   /** Sends the error event, counts it, closes this socket; a running call is finalized. */
   private reject(err: unknown): void {
-    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in stream handler');
-    this.ctx.metrics.ingestErrors.inc({ protocol: PROTOCOL, reason: error.code });
-    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code }, 'client input rejected');
+    const error = recordInputFault(this.ctx, PROTOCOL, err, { callId: this.session?.callId });
     sendJson(this.socket, errorEvent(error.code, error.message, this.session?.callId));
     this.close(closeCodeFor(error.code), error.code);
     void this.session?.stop('error');

@@ -5,7 +5,7 @@ import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import { TrackClock, silenceBytes } from '../track-clock.js';
 import { closeCodeFor } from '../ws-send.js';
-import { closeReason, countInputError, describeIssue, parseJson } from '../ws-socket.js';
+import { closeReason, countInputError, describeIssue, parseJson, recordInputFault } from '../ws-socket.js';
 import {
   TWILIO_EVENTS,
   TWILIO_MEDIA_FORMAT,
@@ -92,10 +92,7 @@ export class TwilioStream {
   /** Any fault: count it, close this socket with a reason; a running call is finalized as 'error'. */
   fail(err: unknown): void {
     if (this.state === 'closed') return;
-    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in twilio handler');
-    countInputError(this.ctx, PROTOCOL, error.code);
-    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
+    const error = recordInputFault(this.ctx, PROTOCOL, err, { callId: this.session?.callId });
     this.close(closeCodeFor(error.code), `${error.code}: ${error.message}`);
     void this.session?.stop('error');
   }

@@ -5,7 +5,7 @@ import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import { closeCodeFor } from '../ws-send.js';
-import { closeReason, countInputError, describeIssue, parseJson, sendText } from '../ws-socket.js';
+import { closeReason, describeIssue, parseJson, recordInputFault, sendText } from '../ws-socket.js';
 import { configMessageSchema, eofMessageSchema, resultReply, type ConfigMessage, type ReplyOptions, type VoskReply } from './messages.js';
 
 export const PROTOCOL = 'vosk';
@@ -73,10 +73,7 @@ export class VoskStream {
 
   fail(err: unknown): void {
     if (this.state === 'gone') return;
-    const error = err instanceof CallInputError ? err : new CallInputError('internal', 'internal error');
-    if (!(err instanceof CallInputError)) this.ctx.log.error({ err, protocol: PROTOCOL, callId: this.session?.callId }, 'unexpected error in vosk handler');
-    countInputError(this.ctx, PROTOCOL, error.code);
-    this.ctx.log.warn({ protocol: PROTOCOL, callId: this.session?.callId, reason: error.code, detail: error.message }, 'client input rejected');
+    const error = recordInputFault(this.ctx, PROTOCOL, err, { callId: this.session?.callId });
     this.close(closeCodeFor(error.code), `${error.code}: ${error.message}`);
     void this.session?.stop('error');
   }
