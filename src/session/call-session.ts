@@ -299,11 +299,9 @@ export class LiveCallSession implements CallSession {
     const rate = this.start.format.sampleRate;
     const modelRate = this.deps.asr.sampleRate;
     const audio: CallSummary['audio'] = {};
-    let durationMs = 0;
     for (const [party, state] of this.parties) {
       const receivedMs = samplesToMs(state.receivedSamples, rate);
       audio[party] = { receivedMs, droppedMs: samplesToMs(state.droppedModelSamples, modelRate) };
-      durationMs = Math.max(durationMs, receivedMs);
     }
     const alerts = [...this.alertsByKey.values()];
     return {
@@ -316,7 +314,7 @@ export class LiveCallSession implements CallSession {
       metadata: this.start.metadata,
       startedAt: this.startedAt.toISOString(),
       endedAt: this.now().toISOString(),
-      durationMs,
+      durationMs: this.receivedDurationMs(),
       endReason: reason,
       cutShort: reason !== 'stop',
       tags: [...this.tags].sort(),

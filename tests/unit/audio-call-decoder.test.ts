@@ -4,7 +4,7 @@ import type { WireAudioFormat } from '../../src/audio/format.js';
 import { alawEncode, mulawDecode, mulawEncode } from '../../src/audio/g711.js';
 import { int16ToPcm16le } from '../../src/audio/pcm16.js';
 import { Resampler } from '../../src/audio/resampler.js';
-import { CallInputError } from '../../src/session/errors.js';
+import { inputError } from '../helpers/errors.js';
 
 function tone(n: number, freq: number, rate: number, amplitude: number): Int16Array {
   return Int16Array.from({ length: n }, (_, i) => Math.round(amplitude * Math.sin((2 * Math.PI * freq * i) / rate)));
@@ -25,16 +25,6 @@ function concat(parts: Int16Array[]): Int16Array {
     offset += p.length;
   }
   return out;
-}
-
-function inputError(fn: () => unknown): CallInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CallInputError) return err;
-    throw err;
-  }
-  throw new Error('expected a CallInputError');
 }
 
 /** Feeds `wire` in 20 ms messages and collects each party's call-rate and model-rate audio. */

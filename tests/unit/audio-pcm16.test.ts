@@ -1,17 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { int16ToPcm16le, pcm16leToInt16 } from '../../src/audio/pcm16.js';
 import { deinterleave } from '../../src/audio/deinterleave.js';
-import { CallInputError } from '../../src/session/errors.js';
-
-function inputError(fn: () => unknown): CallInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CallInputError) return err;
-    throw err;
-  }
-  throw new Error('expected a CallInputError');
-}
+import { inputError } from '../helpers/errors.js';
 
 describe('pcm16', () => {
   it('writes little-endian bytes', () => {

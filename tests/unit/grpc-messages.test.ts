@@ -7,6 +7,7 @@ import { GRPC_STATUS_FOR, statusFor, ERROR_CODE_METADATA_KEY } from '../../src/i
 import { eventMessage, parseCallRequest, resolveConfig } from '../../src/ingest/grpc/voc-messages.js';
 import { finalResponse, msToDuration, parseStreamingRequest, resolveSpec, transcriptResponse } from '../../src/ingest/grpc/vosk-messages.js';
 import { CallInputError, INPUT_ERROR_CODES } from '../../src/session/errors.js';
+import { inputError } from '../helpers/errors.js';
 
 // Messages go through the real proto encoding (serialize on one side, deserialize on the other),
 // exactly as grpc-js does on the wire.
@@ -18,16 +19,6 @@ const responseViaWire = (message: object) => streamCall.responseDeserialize(stre
 const voskViaWire = (message: object) => recognize.requestDeserialize(recognize.requestSerialize(message));
 
 const goodConfig = { call_id: 'c-1', encoding: 'MULAW', sample_rate: 8000, channels: 2, parties: ['customer', 'agent'], metadata: { queue: 'billing' } };
-
-function inputError(fn: () => unknown): CallInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CallInputError) return err;
-    throw err;
-  }
-  throw new Error('expected a CallInputError');
-}
 
 describe('voc.v1 CallRequest validation', () => {
   it('accepts a config and resolves proto3 defaults', () => {

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import { WavFile, WavFormatError, type WavInfo } from '../../audio/wav.js';
-import { CALL_ID_PATTERN } from '../../publish/keys.js';
+import { callIdFromFileName, conventionalParties, describeFsError } from '../recordings.js';
 
 /** One recording to replay, checked: its format is one the engine takes. */
 export interface ReplayInput {
@@ -18,14 +18,9 @@ export interface InputRules {
   parties: string[] | undefined;
 }
 
-/**
- * Default party names by channel count. Stereo is customer then agent, the engine's one convention
- * (AudioHook external/internal, fork, `voc sample`); recorders that put the agent first need --parties.
- */
+/** Default party names: the engine's convention for mono and stereo (recorders that put the agent first need --parties), `partyN` beyond. */
 export function defaultParties(channels: number): string[] {
-  if (channels === 1) return ['customer'];
-  if (channels === 2) return ['customer', 'agent'];
-  return Array.from({ length: channels }, (_, i) => `party${i + 1}`);
+  return conventionalParties(channels) ?? Array.from({ length: channels }, (_, i) => `party${i + 1}`);
 }
 
 /**
@@ -42,7 +37,7 @@ export async function resolveInputs(target: string, rules: InputRules): Promise<
       if (files.length === 0) return { inputs: [], problems: [`${target}: no .wav files in this directory`] };
     } else files = [target];
   } catch (err) {
-    return { inputs: [], problems: [`${target}: ${readableFsError(err)}`] };
+    return { inputs: [], problems: [`${target}: ${describeFsError(err)}`] };
   }
 
   const inputs: ReplayInput[] = [];
@@ -65,7 +60,7 @@ async function checkFile(path: string, rules: InputRules): Promise<string | { in
     info = wav.info;
     await wav.close();
   } catch (err) {
-    return err instanceof WavFormatError ? err.message : readableFsError(err);
+    return err instanceof WavFormatError ? err.message : describeFsError(err);
   }
   if (!rules.allowedSampleRates.includes(info.sampleRate))
     return `sample rate ${info.sampleRate} Hz is not supported (allowed: ${rules.allowedSampleRates.join(', ')} Hz): convert it, e.g. \`sox in.wav -r ${rules.allowedSampleRates.at(-1) ?? 16000} out.wav\``;
@@ -77,20 +72,11 @@ async function checkFile(path: string, rules: InputRules): Promise<string | { in
   return { info, parties };
 }
 
-/** The file name as a callId (keys and hash tags accept a safe alphabet only), unique in this run. */
+/** The file name as a callId, unique in this run. */
 function uniqueCallId(path: string, used: Set<string>): string {
-  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._:@-]/g, '-').slice(0, 120) || 'call';
+  const base = callIdFromFileName(path, 120);
   let id = base;
   for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
   used.add(id);
-  if (!CALL_ID_PATTERN.test(id)) throw new Error(`internal: derived callId ${id} is not valid`);
   return id;
-}
-
-function readableFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,19 +1,13 @@
 import WebSocket, { type RawData } from 'ws';
 import type { WavFile } from '../../audio/wav.js';
-import type { AudioEncoding } from '../../audio/format.js';
 import { formatAlert, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
 import { Pacer } from '../replay/pacer.js';
 import { parseServerMessage, type ErrorMessage, type ServerMessage, type StartedMessage, type SummaryMessage } from './server-messages.js';
+import type { StartMessage } from '../../ingest/stream/messages.js';
 
-export interface CallStart {
-  callId: string;
-  encoding: AudioEncoding;
-  sampleRate: number;
-  channels: number;
-  parties: string[];
-  language: string;
-}
+/** The fields of the protocol's `start` message that come from the recording and the command line. */
+export type CallStart = Pick<StartMessage, 'callId' | 'encoding' | 'sampleRate' | 'channels' | 'parties' | 'language'>;
 
 export interface CallOptions {
   /** Times real time; 0 sends as fast as the socket drains. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { basename, extname } from 'node:path';
 import { WavFile, WavFormatError } from '../../audio/wav.js';
-import { CALL_ID_PATTERN } from '../../publish/keys.js';
+import { callIdFromFileName, conventionalParties, describeFsError } from '../recordings.js';
 import { CliError, EXIT } from '../errors.js';
 
 /** What `voc stream` sends: an open recording, the parties of its channels, the call's id. */
@@ -13,7 +12,7 @@ export async function openRecording(path: string): Promise<WavFile> {
     wav = await WavFile.open(path);
   } catch (err) {
     if (err instanceof WavFormatError) throw new CliError(EXIT.failure, `${path}: ${err.message}`);
-    throw new CliError(EXIT.failure, `${path}: ${fsProblem(err)}`);
+    throw new CliError(EXIT.failure, `${path}: ${describeFsError(err)}`);
   }
   if (wav.info.dataBytes === 0) {
     await wav.close();
@@ -32,23 +31,12 @@ export function partiesFor(channels: number, given: string[] | undefined, path: 
       throw new CliError(EXIT.failure, `${path} has ${channels} channel(s) but --parties names ${given.length} (${given.join(',')}): name one party per channel`);
     return given;
   }
-  if (channels === 1) return ['customer'];
-  if (channels === 2) return ['customer', 'agent'];
+  const parties = conventionalParties(channels);
+  if (parties) return parties;
   throw new CliError(EXIT.failure, `${path} has ${channels} channels: name the party of each with --parties`);
 }
 
 /** `<file name>-<6 hex>`: readable in `voc alerts`, and a second run of the same file is a new call. */
 export function defaultCallId(path: string): string {
-  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._:@-]/g, '-').slice(0, 100) || 'call';
-  const id = `${base}-${randomBytes(3).toString('hex')}`;
-  if (!CALL_ID_PATTERN.test(id)) throw new Error(`internal: derived callId ${id} is not valid`);
-  return id;
-}
-
-function fsProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory, not a WAV file';
-  return err instanceof Error ? err.message : String(err);
+  return callIdFromFileName(path, 100, `-${randomBytes(3).toString('hex')}`);
 }
