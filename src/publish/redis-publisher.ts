@@ -72,25 +72,36 @@ export class RedisCallPublisher implements CallPublisher {
     const json = JSON.stringify(event);
     return this.write('alert', event.callId, async () => {
       const callAlerts = this.keys.callAlerts(event.callId);
-      await this.redis
-        .multi()
-        .xadd(callAlerts, 'MAXLEN', '~', 10_000, '*', 'event', json)
-        .pexpire(callAlerts, this.activeTtlMs)
-        .hincrby(this.keys.call(event.callId), 'alertCount', 1)
-        .exec()
-        .then(throwOnMultiError);
-      await this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json);
-      await this.redis.publish(this.keys.alertChannel(), json);
+      await allSent([
+        this.redis
+          .multi()
+          .xadd(callAlerts, 'MAXLEN', '~', 10_000, '*', 'event', json)
+          .pexpire(callAlerts, this.activeTtlMs)
+          .hincrby(this.keys.call(event.callId), 'alertCount', 1)
+          .exec()
+          .then(throwOnMultiError),
+        ...this.broadcastAlert(json),
+      ]);
     });
   }
 
   alertWithdrawn(event: AlertWithdrawnEvent): Promise<void> {
     const json = JSON.stringify(event);
     return this.write('alert_withdrawn', event.callId, async () => {
-      await this.redis.xadd(this.keys.callAlerts(event.callId), 'MAXLEN', '~', 10_000, '*', 'event', json);
-      await this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json);
-      await this.redis.publish(this.keys.alertChannel(), json);
+      await allSent([this.redis.xadd(this.keys.callAlerts(event.callId), 'MAXLEN', '~', 10_000, '*', 'event', json), ...this.broadcastAlert(json)]);
     });
+  }
+
+  /**
+   * The global alert stream and the pub/sub channel. Sent together with the per-call write, never
+   * after it answers: a write that times out client-side (Redis hung past commandTimeoutMs) still
+   * runs when Redis resumes, so awaiting it first lost the global copies of alerts the call kept.
+   */
+  private broadcastAlert(json: string): Array<Promise<unknown>> {
+    return [
+      this.redis.xadd(this.keys.alertStream(), 'MAXLEN', '~', this.options.alertStreamMaxLen, '*', 'event', json),
+      this.redis.publish(this.keys.alertChannel(), json),
+    ];
   }
 
   tags(callId: string, tags: readonly string[]): Promise<void> {
@@ -173,6 +184,13 @@ export class RedisCallPublisher implements CallPublisher {
     this.inFlight.add(done);
     return done;
   }
+}
+
+/** Waits for writes issued together; the first failure is reported once all have answered. */
+async function allSent(writes: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 type MultiResult = Array<[Error | null, unknown]> | null;
