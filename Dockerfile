@@ -20,7 +20,11 @@ RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: slim Node, non-root ----
 FROM node:20-bookworm-slim AS runtime
+# A container is reached through its published ports, so it listens on every interface (the engine
+# still warns at start while auth.apiKeys is empty).
 ENV NODE_ENV=production \
+    VOC_HOST=0.0.0.0 \
+    VOC_GRPC_HOST=0.0.0.0 \
     VOC_MODEL_PATH=/app/models/vosk-model-small-en-us-0.15
 WORKDIR /app
 # package.json marks dist/ as ES modules; config/ holds the default config and rule files that

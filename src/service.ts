@@ -58,11 +58,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
   const ctx: IngestContext = { calls: engine, config, metrics, log };
-  const http: HttpServerHandle = await startHttpServer(ctx, WS_ADAPTERS, {
-    readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }),
-  });
-  const grpc = config.grpc.enabled ? await startGrpcServer(ctx) : undefined;
-  log.info({ httpPort: http.port, grpcPort: grpc?.port }, 'voc-engine serving');
+  const open = config.auth.apiKeys.length === 0;
+  if (open)
+    log.warn(
+      { httpHost: bindHost(config.server.host, open), grpcHost: bindHost(config.grpc.host, open) },
+      'no auth.apiKeys configured: every endpoint except AudioHook accepts unauthenticated clients; set auth.apiKeys before exposing the engine',
+    );
+  const http: HttpServerHandle = await startHttpServer(
+    ctx,
+    WS_ADAPTERS,
+    { readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }) },
+    bindHost(config.server.host, open),
+  );
+  const grpc = config.grpc.enabled ? await startGrpcServer(ctx, bindHost(config.grpc.host, open)) : undefined;
+  log.info({ httpPort: http.port, grpcPort: grpc?.port, tls: config.server.tls !== undefined }, 'voc-engine serving');
 
   let closed = false;
   const shutdown = async (drainTimeoutMs = config.shutdown.drainTimeoutMs) => {
@@ -94,6 +103,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await shutdown(0);
     },
   };
+}
+
+/** An explicitly configured host wins; otherwise an engine without API keys listens on loopback only. */
+export function bindHost(configured: string | undefined, open: boolean): string {
+  return configured ?? (open ? '127.0.0.1' : '0.0.0.0');
 }
 
 /** Redis URLs may carry a password; never log it. (Lives with the connection so light CLI commands can use it.) */

@@ -14,7 +14,9 @@ export class ConfigError extends Error {
 
 /** Environment variables that override config file fields (a stable public interface). */
 export const ENV_OVERRIDES = {
+  VOC_HOST: { path: ['server', 'host'], kind: 'string' },
   VOC_PORT: { path: ['server', 'port'], kind: 'int' },
+  VOC_GRPC_HOST: { path: ['grpc', 'host'], kind: 'string' },
   VOC_GRPC_PORT: { path: ['grpc', 'port'], kind: 'int' },
   VOC_REDIS_URL: { path: ['redis', 'url'], kind: 'string' },
   VOC_REDIS_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },

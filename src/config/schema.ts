@@ -10,9 +10,23 @@ import { compilePhrase } from '../analytics/text/match.js';
 const port = z.number().int().min(0).max(65535);
 const severity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
 
+/** PEM files for a TLS listener. */
+export const tlsSchema = z
+  .object({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    /** Set: clients must present a certificate signed by this CA (mutual TLS). */
+    clientCaFile: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const serverSchema = z
   .object({
-    host: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Interface to listen on. Unset: 0.0.0.0 when auth.apiKeys are set, else 127.0.0.1 (an engine
+     * without keys is reachable from this host only until a host is chosen explicitly).
+     */
+    host: z.string().min(1).optional(),
     /** HTTP port: WebSocket endpoints, /metrics, /healthz, /readyz. 0 picks a free port. */
     port: port.default(8080),
     /** Largest WebSocket message accepted (text or binary). */
@@ -21,28 +35,37 @@ export const serverSchema = z
     instanceId: z.string().min(1).max(128).optional(),
     /** A client must send its start message within this time. */
     startTimeoutMs: z.number().int().min(100).default(10_000),
+    /** Serve HTTPS/WSS on the HTTP port instead of plaintext. */
+    tls: tlsSchema.optional(),
   })
   .strict();
 
 export const grpcSchema = z
   .object({
     enabled: z.boolean().default(true),
-    host: z.string().min(1).default('0.0.0.0'),
+    /** Like server.host: unset binds 0.0.0.0 with API keys, 127.0.0.1 without. */
+    host: z.string().min(1).optional(),
     port: port.default(50051),
     keepaliveTimeMs: z.number().int().min(1000).default(30_000),
     keepaliveTimeoutMs: z.number().int().min(1000).default(10_000),
     maxMessageBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    /** Serve gRPC over TLS instead of plaintext h2c. */
+    tls: tlsSchema.optional(),
   })
   .strict();
 
 export const authSchema = z
   .object({
     /**
-     * API keys accepted by protocols that authenticate (gRPC `x-api-key` / bearer, AudioHook `X-API-KEY`).
-     * Empty: gRPC takes unauthenticated calls; AudioHook refuses every connection unless
-     * protocols.audiohook.requireApiKey is false (Genesys always sends a key, so a missing one is a misconfiguration).
+     * API keys accepted by every ingest and data endpoint, each by its protocol's convention (README
+     * "Authentication"): `Authorization: Bearer` or `x-api-key` headers, `?token=` or a `voc-key.<key>`
+     * subprotocol for media forks, a `token` custom parameter for Twilio, AudioHook `X-API-KEY`, gRPC metadata.
+     * Empty: the engine is open (a warning is logged) and binds to 127.0.0.1 unless a host is set;
+     * AudioHook still refuses every connection unless protocols.audiohook.requireApiKey is false.
      */
-    apiKeys: z.array(z.string().min(8)).default([]),
+    apiKeys: z.array(z.string().min(8).max(1024)).default([]),
+    /** /metrics needs a key too (Prometheus: `authorization` / bearer_token). */
+    protectMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -170,7 +193,14 @@ export const shutdownSchema = z
 export const protocolsSchema = z
   .object({
     twilio: z
-      .object({ inboundParty: z.string().default('customer'), outboundParty: z.string().default('agent') })
+      .object({
+        inboundParty: z.string().default('customer'),
+        outboundParty: z.string().default('agent'),
+        /** Twilio account auth token: set, every connection must carry a valid X-Twilio-Signature (API keys are then not needed). */
+        authToken: z.string().min(1).optional(),
+        /** The public wss:// URL Twilio connects to, when a proxy changes scheme or host (the signature covers it). */
+        publicUrl: z.string().regex(/^(wss?|https?):\/\//, 'must be a ws(s):// or http(s):// URL').optional(),
+      })
       .strict()
       .default({ inboundParty: 'customer', outboundParty: 'agent' }),
     audiohook: z
@@ -225,6 +255,7 @@ export type KeywordCategory = z.infer<typeof keywordCategorySchema>;
 export type RedisOptions = z.infer<typeof redisSchema>;
 export type AsrOptions = z.infer<typeof asrSchema>;
 export type ServerOptions = z.infer<typeof serverSchema>;
+export type TlsOptions = z.infer<typeof tlsSchema>;
 export type GrpcOptions = z.infer<typeof grpcSchema>;
 export type LimitsOptions = z.infer<typeof limitsSchema>;
 export type ProtocolsOptions = z.infer<typeof protocolsSchema>;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import type { CredentialSources } from '../auth/http-credentials.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
@@ -24,7 +25,12 @@ export interface WsProtocolAdapter {
   readonly path: string;
   /** Choose a subprotocol from the client's offer (Sec-WebSocket-Protocol); undefined = accept none. */
   selectSubprotocol?(offered: Set<string>): string | undefined;
-  /** Check credentials before the upgrade; return an HTTP status code (401/403) to refuse. */
+  /**
+   * Where this protocol's clients may put the API key besides the headers (`x-api-key`,
+   * `Authorization: Bearer`), for the engine's default check before the upgrade (src/auth).
+   */
+  readonly credentials?: CredentialSources;
+  /** A protocol's own check before the upgrade, replacing the default; returns an HTTP status (401/403) to refuse. */
   authorize?(req: IncomingMessage, ctx: IngestContext): number | undefined;
   /** Take over one accepted socket. Must never throw: faults close that socket only. */
   attach(socket: WebSocket, req: IncomingMessage, ctx: IngestContext): void;

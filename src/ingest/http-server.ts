@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { ApiKeys } from '../auth/api-keys.js';
+import { headerKeys, presentedKeys } from '../auth/http-credentials.js';
+import { readTlsFiles } from './tls.js';
 import type { IngestContext, WsProtocolAdapter } from './adapter.js';
 
 export interface HealthProbe {
@@ -23,16 +27,23 @@ export async function startHttpServer(
   ctx: IngestContext,
   adapters: readonly WsProtocolAdapter[],
   health: HealthProbe,
+  host: string,
 ): Promise<HttpServerHandle> {
-  const { host, port, maxMessageBytes } = ctx.config.server;
+  const { port, maxMessageBytes, tls } = ctx.config.server;
   const routes = new Map(adapters.map((adapter) => [adapter.path, { adapter, wss: createWss(adapter, maxMessageBytes) }]));
+  const keys = new ApiKeys(ctx.config.auth.apiKeys);
 
-  const server = createServer((req, res) => void handleHttp(req, res, ctx, health));
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => void handleHttp(req, res, ctx, health, keys);
+  // With server.tls, the same port speaks HTTPS/WSS (and checks client certificates when a CA is given).
+  const server: Server = tls ? createTlsServer(readTlsFiles(tls), onRequest) : createServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes.get(path);
     if (!route) return refuseUpgrade(socket, 404, 'Not Found');
-    const status = route.adapter.authorize?.(req, ctx);
+    const { adapter } = route;
+    const status = adapter.authorize
+      ? adapter.authorize(req, ctx)
+      : keys.allows(presentedKeys(req, adapter.credentials)) ? undefined : 401;
     if (status !== undefined) {
       ctx.metrics.ingestErrors.inc({ protocol: route.adapter.protocol, reason: 'unauthenticated' });
       return refuseUpgrade(socket, status, status === 401 ? 'Unauthorized' : 'Forbidden');
@@ -78,11 +89,15 @@ function createWss(adapter: WsProtocolAdapter, maxPayload: number): WebSocketSer
   });
 }
 
-async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: IngestContext, health: HealthProbe): Promise<void> {
+async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: IngestContext, health: HealthProbe, keys: ApiKeys): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'method not allowed\n');
     if (path === '/metrics') {
+      if (ctx.config.auth.protectMetrics && !keys.allows(headerKeys(req.headers))) {
+        ctx.metrics.ingestErrors.inc({ protocol: 'metrics', reason: 'unauthenticated' });
+        return reply(res, 401, 'text/plain', 'unauthorized\n');
+      }
       const body = await ctx.metrics.registry.metrics();
       return reply(res, 200, ctx.metrics.registry.contentType, body);
     }

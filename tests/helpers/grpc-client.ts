@@ -1,4 +1,4 @@
-import { Client, Metadata, credentials, status as grpcStatus, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { Client, Metadata, credentials, status as grpcStatus, type ChannelCredentials, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { loadGrpcProtos } from '../../src/ingest/grpc/protos.js';
@@ -86,8 +86,9 @@ export class RecordingGrpcStream {
 export class TestGrpcClient {
   private readonly client: Client;
 
-  constructor(port: number) {
-    this.client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  /** Plaintext by default; pass TLS credentials for a server with grpc.tls (connects as `localhost`). */
+  constructor(port: number, tls?: ChannelCredentials) {
+    this.client = tls ? new Client(`localhost:${port}`, tls) : new Client(`127.0.0.1:${port}`, credentials.createInsecure());
   }
 
   /** voc.v1.CallAnalytics/StreamCall */

@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { ApiKeys } from '../../auth/api-keys.js';
 import type { Config } from '../../config/schema.js';
 
 /**
  * AudioHook API-key check on the HTTP upgrade request (the reference implementation's "request"
  * strategy): a missing or unknown `X-API-KEY` is refused with 401 before any WebSocket exists.
- * Keys are compared in constant time (over their SHA-256, so lengths do not leak either).
  * With `requireApiKey` on and no keys configured, every request is refused (fail closed).
  * The optional HTTP message signature (`Signature`, `Signature-Input`, keyed by the client secret) is
  * not verified: the engine has no client secrets; see docs/protocols/audiohook.md.
@@ -14,13 +13,5 @@ export function authorizeAudioHook(req: IncomingMessage, config: Config): number
   if (!config.protocols.audiohook.requireApiKey) return undefined;
   const header = req.headers['x-api-key'];
   const key = Array.isArray(header) ? header[0] : header;
-  if (!key) return 401;
-  const offered = digest(key);
-  let match = false;
-  for (const allowed of config.auth.apiKeys) match = timingSafeEqual(offered, digest(allowed)) || match;
-  return match ? undefined : 401;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return new ApiKeys(config.auth.apiKeys).matches(key) ? undefined : 401;
 }

@@ -1,5 +1,6 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { IngestContext } from '../adapter.js';
+import { grpcCredentials } from '../tls.js';
 import { ApiKeyCheck } from './auth.js';
 import { GrpcHealth } from './health.js';
 import { loadGrpcProtos } from './protos.js';
@@ -24,10 +25,10 @@ export interface GrpcServerHandle {
 
 /**
  * The gRPC port: voc.v1.CallAnalytics (native), vosk.stt.v1.SttService (vosk-server compatible)
- * and grpc.health.v1.Health. Plaintext HTTP/2 (h2c); terminate TLS in front (mesh, proxy) if needed.
+ * and grpc.health.v1.Health. Plaintext HTTP/2 (h2c), or TLS (optionally mutual) with grpc.tls.
  */
-export async function startGrpcServer(ctx: IngestContext): Promise<GrpcServerHandle> {
-  const { host, port, keepaliveTimeMs, keepaliveTimeoutMs, maxMessageBytes } = ctx.config.grpc;
+export async function startGrpcServer(ctx: IngestContext, host: string): Promise<GrpcServerHandle> {
+  const { port, keepaliveTimeMs, keepaliveTimeoutMs, maxMessageBytes, tls } = ctx.config.grpc;
   const protos = loadGrpcProtos();
   const auth = new ApiKeyCheck(ctx.config.auth.apiKeys);
   const server = new Server({
@@ -43,9 +44,9 @@ export async function startGrpcServer(ctx: IngestContext): Promise<GrpcServerHan
   health.addToServer(server);
 
   const boundPort = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${formatHost(host)}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${formatHost(host)}:${port}`, grpcCredentials(tls), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
-  ctx.log.info({ grpcPort: boundPort, apiKeyRequired: auth.required }, 'grpc ingest listening');
+  ctx.log.info({ grpcPort: boundPort, grpcHost: host, tls: tls !== undefined, apiKeyRequired: auth.required }, 'grpc ingest listening');
 
   return {
     server,

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import type { ApiKeys } from '../../auth/api-keys.js';
 import { samplesToMs } from '../../audio/format.js';
 import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
@@ -23,6 +24,9 @@ export const PROTOCOL = 'twilio';
 const GAP_TOLERANCE_MS = 40;
 /** Longest gap (ms) filled with silence per jump of a track's media timestamp (see TrackClock). */
 export const MAX_GAP_FILL_MS = 5_000;
+
+/** Custom parameter carrying the API key; never stored with the call's metadata. */
+export const TOKEN_PARAMETER = 'token';
 
 type State = 'awaiting_start' | 'streaming' | 'stopped' | 'closed';
 
@@ -58,6 +62,8 @@ export class TwilioStream {
   constructor(
     private readonly socket: WebSocket,
     private readonly ctx: IngestContext,
+    /** Set: the upgrade carried no key, so `start` must carry one in customParameters.token. */
+    private readonly keyAtStart?: ApiKeys,
   ) {
     this.startTimer = setTimeout(
       () => this.fail(new CallInputError('timeout', `no start message within ${ctx.config.server.startTimeoutMs} ms`)),
@@ -135,6 +141,9 @@ export class TwilioStream {
       throw new CallInputError('unsupported_encoding', `mediaFormat must be ${TWILIO_MEDIA_FORMAT.encoding}, 1 channel`);
     if (format.sampleRate !== TWILIO_MEDIA_FORMAT.sampleRate)
       throw new CallInputError('unsupported_sample_rate', `mediaFormat.sampleRate must be ${TWILIO_MEDIA_FORMAT.sampleRate}`);
+    const { [TOKEN_PARAMETER]: token, ...customParameters } = start.customParameters;
+    if (this.keyAtStart && !this.keyAtStart.matches(typeof token === 'string' ? token : undefined))
+      throw new CallInputError('unauthenticated', `missing or unknown API key (customParameters.${TOKEN_PARAMETER})`);
     const tracks = [...new Set(start.tracks)];
     const { inboundParty, outboundParty } = this.ctx.config.protocols.twilio;
     const parties = tracks.map((track) => (track === 'inbound' ? inboundParty : outboundParty));
@@ -146,7 +155,7 @@ export class TwilioStream {
       parties,
       language: 'en',
       metadata: {
-        ...start.customParameters,
+        ...customParameters,
         twilio: { accountSid: start.accountSid, callSid: start.callSid, streamSid: start.streamSid, tracks },
       },
     });
