@@ -13,15 +13,16 @@ export const redactionOptionsSchema = z
     /** A run of spoken digits (digit tokens or number words) totalling at least this many digits is masked. */
     minDigits: z.number().int().min(2).max(64).default(6),
     /**
-     * In a partial, a digit run at the very end may still grow, so it is masked once it reaches this
-     * many digits (capped at minDigits).
-     */
-    partialTrailingMinDigits: z.number().int().min(1).max(64).default(3),
-    /**
      * A run that ends one final utterance continues into the next utterance of the same party when
      * the pause between them is at most this long (people pause while reading a card number).
      */
     joinGapMs: z.number().int().min(0).default(2000),
+    /**
+     * A final that ends in a number too short to mask is held back until the number is known to be
+     * complete; when the party says nothing new for this long (wall clock), it is released with the
+     * number masked.
+     */
+    holdMs: z.number().int().min(100).max(60_000).default(3000),
     /** Replaces each masked word in `text` and `words` (timings are kept). */
     mask: z.string().min(1).max(32).default('[redacted]'),
   })

@@ -1,12 +1,11 @@
 import type { Detector } from '../analytics/types.js';
 import type { AsrEngine } from '../asr/types.js';
 import type { Config } from '../config/schema.js';
-import type { TranscriptEvent } from '../events/schema.js';
 import { callLogger, type Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import { CALL_ID_PATTERN } from '../publish/keys.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
-import { LiveCallSession } from './call-session.js';
+import { LiveCallSession, type CallRedactor } from './call-session.js';
 import { CallInputError } from './errors.js';
 import type { CallOpener, CallSession, CallStart } from './types.js';
 import { AUDIO_ENCODINGS } from '../audio/format.js';
@@ -19,8 +18,8 @@ export interface CallEngineDeps {
   log: Logger;
   /** Builds the analytics of one call from the rules in force when it starts. */
   analyticsForCall: (start: CallStart) => Detector;
-  /** A fresh redactor per call (it may keep state across partials). */
-  redactorForCall: (start: CallStart) => (event: TranscriptEvent) => TranscriptEvent;
+  /** A fresh redactor per call (it keeps state across utterances). */
+  redactorForCall: (start: CallStart) => CallRedactor;
 }
 
 /**

@@ -25,13 +25,23 @@ export interface CallSessionDeps {
   publisher: CallPublisher;
   metrics: EngineMetrics;
   log: Logger;
-  /** Masks personal data in a transcript before it leaves the process; one instance per call. */
-  redact: (event: TranscriptEvent) => TranscriptEvent;
+  /** Masks personal data in transcripts before they leave the process; one instance per call. */
+  redact: CallRedactor;
   now?: () => Date;
   /** The call's end waits at most this long for the summary write (redis.summaryWaitMs); default 2000. */
   summaryWaitMs?: number;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
+}
+
+/**
+ * Masks transcripts before they leave. It may hold an event back (a number that may still grow) and
+ * emit it later, so it emits rather than returns.
+ */
+export interface CallRedactor {
+  push(event: TranscriptEvent, emit: (event: TranscriptEvent) => void): void;
+  /** The call's transcripts are complete: emit whatever is held. */
+  flush(): void;
 }
 
 interface PartyState {
@@ -137,7 +147,7 @@ export class LiveCallSession implements CallSession {
         next: (result) =>
           this.guard('transcript', () => {
             const raw = assembler.next(result, samplesToMs(state.receivedSamples, this.start.format.sampleRate));
-            if (raw) this.emitTranscript(this.deps.redact(raw));
+            if (raw) this.deps.redact.push(raw, (event) => this.guard('transcript', () => this.emitTranscript(event)));
           }),
         error: (err: unknown) => {
           // A recognizer failure ends this party's transcription; the call and other calls go on.
@@ -270,6 +280,8 @@ export class LiveCallSession implements CallSession {
       await p.asr.end().catch((err: unknown) => this.deps.log.error({ err }, 'asr stream end failed'));
       await p.asrDone;
     }));
+    // Every number is complete now: transcripts held back for redaction go out before analytics end.
+    this.guard('transcript', () => this.deps.redact.flush());
     // Detectors that decide at the call's end (absence rules, relative windows) need its length.
     this.durationMs.next(this.receivedDurationMs());
     this.durationMs.complete();

@@ -1,5 +1,5 @@
 import { createAnalyticsFactory } from '../analytics/call-analytics.js';
-import { createRedactor } from '../analytics/redaction.js';
+import { TranscriptRedactor } from '../analytics/redaction.js';
 import type { RuleStore } from '../analytics/rules/loader.js';
 import type { AsrEngine } from '../asr/types.js';
 import type { Config } from '../config/schema.js';
@@ -28,6 +28,6 @@ export function createConfiguredCallEngine(deps: ConfiguredCallEngineDeps): Call
     metrics: deps.metrics,
     log: deps.log,
     analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
-    redactorForCall: () => createRedactor(config.analytics.redaction),
+    redactorForCall: () => new TranscriptRedactor(config.analytics.redaction),
   });
 }

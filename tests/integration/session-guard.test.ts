@@ -45,10 +45,13 @@ describe('a throwing per-call handler', () => {
       metrics,
       log,
       analyticsForCall: createAnalyticsFactory({ keywords: [], analytics: config.analytics, rules: () => EMPTY_RULE_SET }),
-      redactorForCall: () => (event: TranscriptEvent) => {
-        if (event.text.includes('refund')) throw new Error('redactor bug');
-        return event;
-      },
+      redactorForCall: () => ({
+        push: (event: TranscriptEvent, emit: (event: TranscriptEvent) => void) => {
+          if (event.text.includes('refund')) throw new Error('redactor bug');
+          emit(event);
+        },
+        flush: () => {},
+      }),
     });
     const call = buildCallAudio(
       [
