@@ -78,6 +78,21 @@ export interface AlertWithdrawnEvent {
   raisedAt: string;
 }
 
+/**
+ * The call's results are questionable, e.g. the model does not suit the audio (`model_fit`). Sent at
+ * most once per code and call; also logged. Not stored in Redis and not part of the summary.
+ */
+export interface WarningEvent {
+  type: 'warning';
+  v: typeof EVENT_SCHEMA_VERSION;
+  callId: string;
+  code: string;
+  message: string;
+  party?: string;
+  details?: Record<string, unknown>;
+  raisedAt: string;
+}
+
 export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout';
 
 export interface CallSummary {
@@ -114,4 +129,4 @@ export interface ErrorEvent {
 }
 
 /** Events a call emits while it runs, in order; the summary is always last. */
-export type CallEvent = TranscriptEvent | AlertEvent | AlertWithdrawnEvent | CallSummary;
+export type CallEvent = TranscriptEvent | AlertEvent | AlertWithdrawnEvent | WarningEvent | CallSummary;

@@ -1,5 +1,6 @@
 import type { RedisOptions } from '../config/schema.js';
 import type { AlertEvent, AlertWithdrawnEvent, CallSummary } from '../events/schema.js';
+import type { CallEndedMessage, CallStartedMessage } from '../events/wire.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallStart } from '../session/types.js';
@@ -63,7 +64,7 @@ export class RedisCallPublisher implements CallPublisher {
         .then(throwOnMultiError);
       await this.redis.publish(
         this.keys.callsChannel(),
-        JSON.stringify({ type: 'call_started', v: 1, callId: start.callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() }),
+        JSON.stringify({ type: 'call_started', v: 1, callId: start.callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() } satisfies CallStartedMessage),
       );
     });
   }
@@ -141,7 +142,7 @@ export class RedisCallPublisher implements CallPublisher {
         .then(throwOnMultiError);
       await this.redis.publish(
         this.keys.callsChannel(),
-        JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs }),
+        JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs } satisfies CallEndedMessage),
       );
     });
     return done.finally(() => this.protocols.delete(callId));

@@ -8,6 +8,7 @@ import type {
   CallEvent,
   CallSummary,
   TranscriptEvent,
+  WarningEvent,
 } from '../../events/schema.js';
 import { CallInputError, type InputErrorCode } from '../../session/errors.js';
 
@@ -160,12 +161,22 @@ export interface SummaryMessage {
   summary_json: string;
 }
 
+export interface WarningMessage {
+  call_id: string;
+  code: string;
+  message: string;
+  party: string;
+  details_json: string;
+  raised_at: string;
+}
+
 /** One CallResponse: exactly one member of the `response` oneof. */
 export type CallResponseMessage =
   | { started: StartedMessage }
   | { transcript: TranscriptMessage }
   | { alert: AlertMessage }
   | { alert_withdrawn: AlertWithdrawnMessage }
+  | { warning: WarningMessage }
   | { summary: SummaryMessage };
 
 const SEVERITY_NAME: Record<AlertSeverity, string> = { info: 'INFO', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
@@ -198,6 +209,8 @@ export function eventMessage(event: CallEvent): CallResponseMessage {
       return { alert: alertMessage(event) };
     case 'alert_withdrawn':
       return { alert_withdrawn: withdrawnMessage(event) };
+    case 'warning':
+      return { warning: warningMessage(event) };
     case 'summary':
       return { summary: summaryMessage(event) };
   }
@@ -236,6 +249,17 @@ function alertMessage(event: AlertEvent): AlertMessage {
 
 function withdrawnMessage(event: AlertWithdrawnEvent): AlertWithdrawnMessage {
   return { id: event.id, call_id: event.callId, kind: event.kind, category: event.category, raised_at: event.raisedAt };
+}
+
+function warningMessage(event: WarningEvent): WarningMessage {
+  return {
+    call_id: event.callId,
+    code: event.code,
+    message: event.message,
+    party: event.party ?? '',
+    details_json: event.details ? JSON.stringify(event.details) : '',
+    raised_at: event.raisedAt,
+  };
 }
 
 function summaryMessage(summary: CallSummary): SummaryMessage {

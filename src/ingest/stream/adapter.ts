@@ -6,7 +6,7 @@ import type { CallSession } from '../../session/types.js';
 import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
 import { recordInputFault, toBuffer } from '../ws-socket.js';
-import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage } from './messages.js';
+import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage, type StartedMessage } from './messages.js';
 import { PacedFeeder } from './paced-feeder.js';
 
 const PROTOCOL = 'stream';
@@ -92,7 +92,7 @@ class StreamConnection {
         onDrainedStop: () => void session.stop('stop'),
       });
     }
-    sendJson(this.socket, {
+    const started: StartedMessage = {
       type: 'started',
       v: EVENT_SCHEMA_VERSION,
       callId: session.callId,
@@ -101,7 +101,8 @@ class StreamConnection {
       sampleRate: message.sampleRate,
       channels: message.channels,
       flowControl: message.flowControl,
-    });
+    };
+    sendJson(this.socket, started);
     session.events$.subscribe({
       next: (event) => {
         // A slow client loses partials first; finals, alerts and the summary are always sent.

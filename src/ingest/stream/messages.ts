@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUDIO_ENCODINGS } from '../../audio/format.js';
+import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
 
 /**
  * Client messages of the native `/v1/stream` protocol (text frames). Binary frames between `start`
@@ -32,3 +33,18 @@ export const clientMessageSchema = z.discriminatedUnion('type', [startMessageSch
 export type StartMessage = z.infer<typeof startMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export const CLIENT_MESSAGE_TYPES = ['start', 'stop'] as const;
+
+/** The server's answer to `start`: the call was admitted; echoes what the engine will use. */
+export const startedMessageSchema = z
+  .object({
+    type: z.literal('started'),
+    v: z.literal(EVENT_SCHEMA_VERSION),
+    callId: z.string(),
+    parties: z.array(z.string()),
+    encoding: z.enum(AUDIO_ENCODINGS),
+    sampleRate: z.number(),
+    channels: z.number(),
+    flowControl: z.boolean(),
+  })
+  .meta({ title: 'Started', description: "The server's answer to start: the call was admitted" });
+export type StartedMessage = z.infer<typeof startedMessageSchema>;

@@ -4,8 +4,9 @@ import type { TranscriptEvent } from '../../events/schema.js';
 /**
  * vosk-server's WebSocket protocol (alphacep/vosk-server, websocket/asr_server.py): optional
  * `{"config": {...}}` text messages, binary PCM16 LE mono audio, `{"eof" : 1}` to finish. The server
- * answers every audio message with one JSON text message, a partial or a result; the answer to eof
- * is the final result, then the server closes. Times in results are SECONDS (vosk's unit), not ms.
+ * answers every audio message with one JSON text message, a partial or a result, once that audio is
+ * decoded; `{"reset": 1}` is answered with the final result so far and the stream carries on; the
+ * answer to eof is the final result, then the server closes. Times in results are SECONDS (vosk's unit), not ms.
  */
 
 export const configMessageSchema = z.object({
@@ -22,18 +23,27 @@ export const eofMessageSchema = z.object({ eof: z.union([z.literal(1), z.literal
 
 export type ConfigMessage = z.infer<typeof configMessageSchema>;
 
+export const resetMessageSchema = z.object({ reset: z.union([z.literal(1), z.literal(true)]) });
+
 /** Reply shapes, exactly as libvosk's recognizer prints them. */
-export interface VoskWord {
-  conf: number;
-  /** Seconds from the start of the stream. */
-  end: number;
-  start: number;
-  word: string;
-}
-export type VoskReply =
-  | { partial: string }
-  | { result?: VoskWord[]; text: string }
-  | { alternatives: Array<{ confidence: number; result?: Array<Omit<VoskWord, 'conf'>>; text: string }> };
+const voskWordSchema = z.object({
+  conf: z.number(),
+  end: z.number().describe('Seconds from the start of the stream'),
+  start: z.number().describe('Seconds from the start of the stream'),
+  word: z.string(),
+});
+export type VoskWord = z.infer<typeof voskWordSchema>;
+
+export const voskReplySchema = z.union([
+  z.object({ partial: z.string() }),
+  z.object({ result: z.array(voskWordSchema).optional(), text: z.string() }),
+  z.object({
+    alternatives: z.array(
+      z.object({ confidence: z.number(), result: z.array(voskWordSchema.omit({ conf: true })).optional(), text: z.string() }),
+    ),
+  }),
+]);
+export type VoskReply = z.infer<typeof voskReplySchema>;
 
 export interface ReplyOptions {
   words: boolean;
