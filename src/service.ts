@@ -12,6 +12,8 @@ import { EngineMetrics } from './metrics/metrics.js';
 import { connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
+import { VocAggregator } from './publish/voc-aggregator.js';
+import { SpikeMonitor } from './publish/voc-spikes.js';
 import type { CallEngine } from './session/call-engine.js';
 import { createConfiguredCallEngine } from './session/configured-call-engine.js';
 
@@ -27,6 +29,8 @@ export interface RunningService {
   readonly metrics: EngineMetrics;
   /** The rules in force (hot-reloaded from config.analytics.rulesFiles). */
   readonly rules: RuleStore;
+  /** Spike detection across calls (voc.enabled); only the Redis lease holder evaluates. */
+  readonly spikes: SpikeMonitor | undefined;
   /** Whether Redis answers (readiness); `voc serve` waits on it at start to report an unreachable Redis. */
   readonly redis: RedisHealth;
   /** Graceful: stop accepting, let calls finish until `drainTimeoutMs`, cut the rest short, flush Redis. */
@@ -54,7 +58,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
   redisHealth.start();
   const instance = config.server.instanceId ?? `${hostname()}-${process.pid}`;
-  const publisher = new RedisCallPublisher(redis, { ...config.redis, instance }, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
+  const aggregator = config.voc.enabled
+    ? new VocAggregator(redis, config.redis.prefix, { ...config.voc, exampleCalls: config.voc.spikes.exampleCalls }, () => rules.current(), metrics)
+    : undefined;
+  const publisher = new RedisCallPublisher(redis, { ...config.redis, instance }, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs, aggregator);
+
+  const spikes = config.voc.enabled ? new SpikeMonitor({ redis, prefix: config.redis.prefix, options: config.voc, instance, rules: () => rules.current(), metrics, log }) : undefined;
+  spikes?.start();
 
   const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
   const ctx: IngestContext = { calls: engine, config, metrics, log };
@@ -82,6 +92,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       closed = true;
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
+      await spikes?.stop();
       const unfinished = await publisher.flush(config.shutdown.flushTimeoutMs);
       if (unfinished > 0) log.warn({ unfinished }, 'redis writes still pending at exit');
       redisHealth.stop();
@@ -97,6 +108,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     engine,
     metrics,
     rules,
+    spikes,
     redis: redisHealth,
     shutdown,
     close: async () => {

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { AlertEvent, TranscriptEvent } from '../events/schema.js';
 import type { PartyPcm } from '../audio/format.js';
+import type { DriverResult } from './voc/recognize.js';
 
 /** What every detector of one call can read. All streams complete when the call ends. */
 export interface CallStreams {
@@ -34,6 +35,8 @@ export type DetectorOutput =
   /** A tentative alert (raised from a partial) the final transcript did not confirm. */
   | { kind: 'withdraw'; key: string }
   | { kind: 'tag'; tag: string }
+  /** The call's drivers changed (a driver was recognized); the final ones are in summary section 'drivers'. */
+  | { kind: 'driver'; drivers: DriverResult }
   /** A summary section, emitted once when the inputs complete. */
   | { kind: 'summary'; section: string; value: unknown };
 

@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertWithdrawnEvent, CallSummary, TranscriptEvent } from '../events/schema.js';
+import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent, TranscriptEvent } from '../events/schema.js';
 
 /**
  * One readable line per event, for people watching a terminal (`voc replay`, `voc alerts`).
@@ -36,6 +36,17 @@ export function formatAlert(a: AlertLike, opts: { time?: boolean } = {}): string
 
 export function formatWithdrawn(w: Pick<AlertWithdrawnEvent, 'callId' | 'category' | 'kind' | 'id' | 'raisedAt'>, opts: { time?: boolean } = {}): string {
   return [...(opts.time ? [w.raisedAt] : []), 'WITHDRAWN', w.category, `call=${w.callId}`, `id=${w.id}`, `(${w.kind}: not confirmed by the final transcript)`].join('  ');
+}
+
+export function formatDriver(d: Pick<DriverEvent, 'callId' | 'primary' | 'secondary'>): string {
+  const { primary } = d;
+  return [
+    'DRIVER'.padEnd(8),
+    `call=${d.callId}`,
+    `${primary.id} ${JSON.stringify(primary.name)}`,
+    ...(primary.department ? [`department=${primary.department}`] : []),
+    ...(d.secondary.length > 0 ? [`also=${d.secondary.map((s) => s.id).join(',')}`] : []),
+  ].join('  ');
 }
 
 export function formatTranscript(t: Pick<TranscriptEvent, 'callId' | 'party' | 'text' | 'startMs' | 'endMs' | 'final'>): string {

@@ -1,10 +1,12 @@
 import yargs, { type Argv } from 'yargs';
 import { alertsCommand } from './commands/alerts.js';
+import { driversCommand } from './commands/drivers.js';
 import { modelCommand } from './commands/model.js';
 import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
 import { sampleCommand } from './commands/sample.js';
 import { serveCommand } from './commands/serve.js';
+import { spikesCommand } from './commands/spikes.js';
 import { streamCommand } from './commands/stream.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -22,7 +24,9 @@ export function buildProgram(argv: string[], io: CliIo): Argv {
     .command(rulesCommand(io))
     .command(streamCommand(io))
     .command(sampleCommand(io))
-    .demandCommand(1, 'name a command: serve, replay, alerts, model, rules, stream or sample')
+    .command(driversCommand(io))
+    .command(spikesCommand(io))
+    .demandCommand(1, 'name a command: serve, replay, alerts, model, rules, stream, sample, drivers or spikes')
     .strict()
     .recommendCommands()
     .help()
@@ -60,7 +64,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** The command words typed before the first option, for the help hint ("rules check "). */
 function usageTopic(argv: string[]): string {
-  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list', 'stream', 'sample']);
+  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list', 'stream', 'sample', 'drivers', 'spikes', 'ack', 'resolve']);
   const words: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith('-') || !known.has(arg)) break;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { analyticsOptionsSchema } from '../analytics/options.js';
 import { compilePhrase } from '../analytics/text/match.js';
+import { vocOptionsSchema } from '../analytics/voc/options.js';
 
 /**
  * The whole process configuration: one validated schema, handed down as typed objects.
@@ -247,6 +248,8 @@ export const configSchema = z
     logging: loggingSchema.default(loggingSchema.parse({})),
     shutdown: shutdownSchema.default(shutdownSchema.parse({})),
     protocols: protocolsSchema.default(protocolsSchema.parse({})),
+    /** Voice of the Customer across calls: driver counts, spikes, department streams (docs/voc.md). */
+    voc: vocOptionsSchema.default(vocOptionsSchema.parse({})),
   })
   .strict();
 

@@ -93,6 +93,34 @@ export interface WarningEvent {
   raisedAt: string;
 }
 
+/** A call driver (docs/voc.md) as events, summaries and Redis carry it. */
+export interface DriverRef {
+  id: string;
+  /** Display name, any language. */
+  name: string;
+  priority: number;
+  /** The owning department; absent for `unclassified`. */
+  department?: string;
+  dimensions: { businessType?: string; system?: string; network?: string; department?: string };
+  /** Where in the call the driver's rules matched (ms from call start). */
+  startMs?: number;
+  endMs?: number;
+}
+
+/**
+ * The call's drivers changed: sent as soon as a driver is recognized (and again if a higher-priority
+ * one is recognized later). The final drivers are in the summary's `analytics.drivers`.
+ */
+export interface DriverEvent {
+  type: 'driver';
+  v: typeof EVENT_SCHEMA_VERSION;
+  callId: string;
+  /** The highest-priority driver recognized so far. */
+  primary: DriverRef;
+  secondary: DriverRef[];
+  raisedAt: string;
+}
+
 export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout';
 
 export interface CallSummary {
@@ -129,4 +157,4 @@ export interface ErrorEvent {
 }
 
 /** Events a call emits while it runs, in order; the summary is always last. */
-export type CallEvent = TranscriptEvent | AlertEvent | AlertWithdrawnEvent | WarningEvent | CallSummary;
+export type CallEvent = TranscriptEvent | AlertEvent | AlertWithdrawnEvent | WarningEvent | DriverEvent | CallSummary;

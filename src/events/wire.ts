@@ -5,6 +5,7 @@ import {
   type AlertWithdrawnEvent,
   type CallEvent,
   type CallSummary,
+  type DriverEvent,
   type ErrorEvent,
   type TranscriptEvent,
   type WarningEvent,
@@ -119,6 +120,31 @@ export const warningEventSchema = z
   })
   .meta({ title: 'Warning', description: "Results of this call are questionable (e.g. the model does not suit the audio); sent at most once per code and call" });
 
+export const driverRefSchema = z
+  .object({
+    id: z.string().describe("Driver id from the rule files' drivers, or 'unclassified'"),
+    name: z.string().describe('Display name, any language'),
+    priority: z.number(),
+    department: z.string().optional().describe('The owning department; absent for unclassified'),
+    dimensions: z
+      .object({ businessType: z.string().optional(), system: z.string().optional(), network: z.string().optional(), department: z.string().optional() })
+      .describe('Where the driver sits on the knowledge map (values declared in the taxonomy)'),
+    startMs: ms("Start of the driver's evidence").optional(),
+    endMs: ms("End of the driver's evidence").optional(),
+  })
+  .meta({ title: 'Driver', description: 'A call driver (docs/voc.md)' });
+
+export const driverEventSchema = z
+  .object({
+    type: z.literal('driver'),
+    v,
+    callId: z.string(),
+    primary: driverRefSchema.describe('The highest-priority driver recognized so far'),
+    secondary: z.array(driverRefSchema).describe('Other drivers recognized, by priority'),
+    raisedAt: isoTime('When the engine recognized it'),
+  })
+  .meta({ title: 'Driver event', description: "The call's drivers changed: sent as soon as a driver is recognized (also on pub/sub <prefix>:drivers)" });
+
 export const errorEventSchema = z
   .object({
     type: z.literal('error'),
@@ -135,6 +161,7 @@ export const callEventSchema = z.discriminatedUnion('type', [
   alertEventSchema,
   alertWithdrawnEventSchema,
   warningEventSchema,
+  driverEventSchema,
   callSummarySchema,
 ]);
 
@@ -185,6 +212,8 @@ export const callHashSchema = z
     endReason: callEndReasonSchema.optional(),
     cutShort: z.enum(['true', 'false']).optional(),
     durationMs: decimal.optional(),
+    driver: z.string().optional().describe("The call's primary driver id (docs/voc.md), once recognized; 'unclassified' at the end when none"),
+    department: z.string().optional().describe("The primary driver's department (empty for unclassified)"),
   })
   .meta({ title: 'Call hash', description: 'Redis HASH <prefix>:call:{<callId>}: call state; end fields are set when the call ends' });
 
@@ -202,6 +231,7 @@ assertSame<Same<z.infer<typeof transcriptEventSchema>, TranscriptEvent>>();
 assertSame<Same<z.infer<typeof alertEventSchema>, AlertEvent>>();
 assertSame<Same<z.infer<typeof alertWithdrawnEventSchema>, AlertWithdrawnEvent>>();
 assertSame<Same<z.infer<typeof warningEventSchema>, WarningEvent>>();
+assertSame<Same<z.infer<typeof driverEventSchema>, DriverEvent>>();
 assertSame<Same<z.infer<typeof callSummarySchema>, CallSummary>>();
 assertSame<Same<z.infer<typeof errorEventSchema>, ErrorEvent>>();
 /** A new CallEvent type needs its schema in callEventSchema (then `npm run schemas`). */

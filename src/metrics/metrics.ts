@@ -19,6 +19,8 @@ export class EngineMetrics {
   readonly ingestErrors: Counter<'protocol' | 'reason'>;
   readonly analyticsErrors: Counter<'detector'>;
   readonly skippedPartials: Counter<'protocol'>;
+  readonly driverCalls: Counter<'department' | 'driver'>;
+  readonly spikes: Counter<'kind' | 'department'>;
 
   constructor(options: { registry?: Registry; defaults?: boolean } = {}) {
     this.registry = options.registry ?? new Registry();
@@ -85,6 +87,19 @@ export class EngineMetrics {
       name: 'voc_skipped_partials_total',
       help: 'Partial transcripts not sent to a client that reads too slowly (finals, alerts and summaries are always sent)',
       labelNames: ['protocol'],
+      registers,
+    });
+    // Labels come from the configured taxonomy (bounded by the rule files), never from calls.
+    this.driverCalls = new Counter({
+      name: 'voc_driver_calls_total',
+      help: 'Ended calls by owning department and primary driver (driver "unclassified", department "none" when no driver matched)',
+      labelNames: ['department', 'driver'],
+      registers,
+    });
+    this.spikes = new Counter({
+      name: 'voc_spikes_total',
+      help: 'Spikes raised (one per episode), by series kind (driver, department, category) and owning department ("none" when unowned)',
+      labelNames: ['kind', 'department'],
       registers,
     });
     this.analyticsErrors = new Counter({

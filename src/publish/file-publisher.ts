@@ -27,6 +27,7 @@ export class FileCallPublisher implements CallPublisher {
   async alert(): Promise<void> {}
   async alertWithdrawn(): Promise<void> {}
   async tags(): Promise<void> {}
+  async driver(): Promise<void> {}
 
   async callEnded(summary: CallSummary): Promise<void> {
     const file = summaryFile(this.outDir, summary.callId);
@@ -59,6 +60,9 @@ export class FanOutPublisher implements CallPublisher {
   }
   async tags(...args: Parameters<CallPublisher['tags']>): Promise<void> {
     await Promise.all(this.targets.map((t) => t.tags(...args)));
+  }
+  async driver(...args: Parameters<CallPublisher['driver']>): Promise<void> {
+    await Promise.all(this.targets.map((t) => t.driver(...args)));
   }
   async callEnded(...args: Parameters<CallPublisher['callEnded']>): Promise<void> {
     await Promise.all(this.targets.map((t) => t.callEnded(...args)));

@@ -1,5 +1,5 @@
 import type { RedisOptions } from '../config/schema.js';
-import type { AlertEvent, AlertWithdrawnEvent, CallSummary } from '../events/schema.js';
+import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent } from '../events/schema.js';
 import type { CallEndedMessage, CallStartedMessage } from '../events/wire.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
@@ -13,7 +13,14 @@ export interface CallPublisher {
   alert(event: AlertEvent): Promise<void>;
   alertWithdrawn(event: AlertWithdrawnEvent): Promise<void>;
   tags(callId: string, tags: readonly string[]): Promise<void>;
+  /** The call's drivers changed (docs/voc.md). */
+  driver(event: DriverEvent): Promise<void>;
   callEnded(summary: CallSummary): Promise<void>;
+}
+
+/** Counts an ended call across calls (VocAggregator): one Redis round trip per call. */
+export interface CallAggregator {
+  record(summary: CallSummary): Promise<void>;
 }
 
 /**
@@ -38,6 +45,8 @@ export class RedisCallPublisher implements CallPublisher {
     private readonly log: Logger,
     /** TTL of an active call's keys, so a crashed instance cannot leave them forever. */
     private readonly activeTtlMs: number,
+    /** Cross-call counts (voc.enabled); written after the call's own keys, counted like every write. */
+    private readonly aggregator?: CallAggregator,
   ) {
     this.keys = new RedisKeys(options.prefix);
   }
@@ -116,6 +125,15 @@ export class RedisCallPublisher implements CallPublisher {
     });
   }
 
+  driver(event: DriverEvent): Promise<void> {
+    const json = JSON.stringify(event);
+    return this.write('driver', event.callId, async () => {
+      const { primary } = event;
+      await this.redis.hset(this.keys.call(event.callId), { driver: primary.id, department: primary.department ?? '' });
+      await this.redis.publish(`${this.options.prefix}:drivers`, json);
+    });
+  }
+
   callEnded(summary: CallSummary): Promise<void> {
     const { callId } = summary;
     const ttl = this.options.retentionMs;
@@ -132,6 +150,7 @@ export class RedisCallPublisher implements CallPublisher {
           durationMs: summary.durationMs,
           tagsCount: summary.tags.length,
           alertCount: summary.alertCount,
+          ...finalDriver(summary),
         })
         .set(this.keys.callSummary(callId), JSON.stringify(summary))
         .pexpire(this.keys.call(callId), ttl)
@@ -145,7 +164,8 @@ export class RedisCallPublisher implements CallPublisher {
         JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs } satisfies CallEndedMessage),
       );
     });
-    return done.finally(() => this.protocols.delete(callId));
+    const aggregated = this.aggregator ? this.write('voc_aggregate', callId, () => this.aggregator!.record(summary)) : Promise.resolve();
+    return Promise.all([done, aggregated]).then(() => undefined).finally(() => this.protocols.delete(callId));
   }
 
   /**
@@ -192,6 +212,15 @@ async function allSent(writes: Array<Promise<unknown>>): Promise<void> {
   const results = await Promise.allSettled(writes);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** The call hash's `driver` and `department` from the summary's final drivers (docs/voc.md). */
+function finalDriver(summary: CallSummary): Record<string, string> {
+  const drivers = summary.analytics?.drivers as { primary?: { id?: unknown; department?: unknown } } | undefined;
+  const id = drivers?.primary?.id;
+  if (typeof id !== 'string') return {};
+  const department = drivers?.primary?.department;
+  return { driver: id, department: typeof department === 'string' ? department : '' };
 }
 
 type MultiResult = Array<[Error | null, unknown]> | null;

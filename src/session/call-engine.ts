@@ -20,6 +20,8 @@ export interface CallEngineDeps {
   analyticsForCall: (start: CallStart) => Detector;
   /** A fresh redactor per call (it keeps state across utterances). */
   redactorForCall: (start: CallStart) => CallRedactor;
+  /** Wall clock of the calls' startedAt/endedAt (and so of the cross-call buckets); injectable for simulations. */
+  now?: () => Date;
 }
 
 /**
@@ -58,6 +60,7 @@ export class CallEngine implements CallOpener {
       metrics: this.deps.metrics,
       log,
       redact: this.deps.redactorForCall(start),
+      ...(this.deps.now ? { now: this.deps.now } : {}),
       onEnded: (summary) => {
         clearTimeout(timer);
         this.calls.delete(start.callId);

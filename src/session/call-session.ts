@@ -9,6 +9,7 @@ import {
   type CallEndReason,
   type CallEvent,
   type CallSummary,
+  type DriverEvent,
   type TranscriptEvent,
 } from '../events/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -241,6 +242,19 @@ export class LiveCallSession implements CallSession {
       case 'tag':
         this.addTag(output.tag);
         return;
+      case 'driver': {
+        const event: DriverEvent = {
+          type: 'driver',
+          v: EVENT_SCHEMA_VERSION,
+          callId: this.callId,
+          primary: output.drivers.primary,
+          secondary: output.drivers.secondary,
+          raisedAt: this.now().toISOString(),
+        };
+        void this.deps.publisher.driver(event);
+        this.events.next(event);
+        return;
+      }
       case 'summary':
         if (output.section === 'errors' && Array.isArray(output.value)) {
           for (const failure of output.value as Array<{ detector: string }>) this.deps.metrics.analyticsErrors.inc({ detector: failure.detector });

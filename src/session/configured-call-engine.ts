@@ -16,6 +16,8 @@ export interface ConfiguredCallEngineDeps {
   log: Logger;
   /** Each call takes the rules in force when it starts. */
   rules: Pick<RuleStore, 'current'>;
+  /** Wall clock of the calls (simulations run an accelerated one). */
+  now?: () => Date;
 }
 
 /** The call engine with the configured analytics and redaction: the same for the service and `voc replay`. */
@@ -29,5 +31,6 @@ export function createConfiguredCallEngine(deps: ConfiguredCallEngineDeps): Call
     log: deps.log,
     analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
     redactorForCall: () => new TranscriptRedactor(config.analytics.redaction),
+    ...(deps.now ? { now: deps.now } : {}),
   });
 }

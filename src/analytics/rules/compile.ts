@@ -4,6 +4,8 @@ import type { AlertSeverity } from '../../events/schema.js';
 import type { MeasureName } from '../types.js';
 import { compilePhrase, matchAny, matchProximity, PhraseSyntaxError, type PhraseMatcher, type Span } from '../text/match.js';
 import type { Token } from '../text/tokenize.js';
+import { dimensionIssues, driverCategoryName, type CompiledDriver } from '../voc/taxonomy.js';
+import type { Taxonomy } from '../voc/schema.js';
 import { ruleFileSchema, type Category, type Rule, type RuleFile, type RuleWindow } from './schema.js';
 
 /** One problem in a rule file: which file, which category/check, which field. */
@@ -104,9 +106,13 @@ export interface RuleSetSnapshot {
   textLeaves: readonly TextLeaf[];
   measureLeaves: readonly MeasureLeaf[];
   scorecard?: CompiledScorecard;
+  /** Call drivers (docs/voc.md), in file order; empty when no file declares any. */
+  drivers: readonly CompiledDriver[];
+  /** Allowed dimension values and their display names. */
+  taxonomy?: Taxonomy;
 }
 
-export const EMPTY_RULE_SET: RuleSetSnapshot = Object.freeze({ version: 0, files: [], categories: [], textLeaves: [], measureLeaves: [] });
+export const EMPTY_RULE_SET: RuleSetSnapshot = Object.freeze({ version: 0, files: [], categories: [], textLeaves: [], measureLeaves: [], drivers: [] });
 
 // ---- parsing and validation ----
 
@@ -138,6 +144,10 @@ function ruleLabel(doc: unknown, path: ReadonlyArray<PropertyKey>): string | und
     return label('scorecard check', doc.scorecard.checks[third], third);
   }
   if (section === 'lists' && typeof index === 'string') return `list "${index}"`;
+  if (section === 'drivers' && typeof index === 'number' && Array.isArray(doc.drivers)) {
+    const item: unknown = doc.drivers[index];
+    return `driver ${isRecord(item) && typeof item.id === 'string' ? `"${item.id}"` : `#${index}`}`;
+  }
   return undefined;
 }
 
@@ -343,6 +353,7 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
     });
     scorecard = { name: data.scorecard.name, checks, source: file };
   }
+  const { drivers, taxonomy } = compileDrivers(files, categoryFile, categories, compiler, issues);
   issues.push(...compiler.issues);
   if (issues.length > 0) throw new RuleSetError(issues);
   return Object.freeze({
@@ -352,5 +363,57 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
     textLeaves: Object.freeze(compiler.textLeaves),
     measureLeaves: Object.freeze(compiler.measureLeaves),
     ...(scorecard ? { scorecard } : {}),
+    drivers: Object.freeze(drivers),
+    ...(taxonomy ? { taxonomy: taxonomy.value } : {}),
   });
+}
+
+/**
+ * Drivers: the taxonomy (one file declares it), unique ids, declared dimension values, and the
+ * recognizing category (an existing one, or a hidden `driver:<id>` category of inline rules, which
+ * the rules engine evaluates like any other).
+ */
+function compileDrivers(
+  files: ReadonlyArray<{ file: string; data: RuleFile }>,
+  categoryFile: ReadonlyMap<string, string>,
+  categories: CompiledCategory[],
+  compiler: Compiler,
+  issues: RuleIssue[],
+): { drivers: CompiledDriver[]; taxonomy?: { value: Taxonomy; source: string } } {
+  let taxonomy: { value: Taxonomy; source: string } | undefined;
+  for (const { file, data } of files) {
+    if (!data.taxonomy) continue;
+    if (taxonomy) issues.push({ file, field: 'taxonomy', message: `a taxonomy is already declared in ${taxonomy.source}; only one is allowed` });
+    else taxonomy = { value: data.taxonomy, source: file };
+  }
+  const drivers: CompiledDriver[] = [];
+  const driverFile = new Map<string, string>();
+  for (const { file, data } of files) {
+    data.drivers.forEach((d, i) => {
+      const rule = `driver "${d.id}"`;
+      const field = `drivers[${i}]`;
+      const first = driverFile.get(d.id);
+      if (first !== undefined) issues.push({ file, rule, field: `${field}.id`, message: `driver already defined in ${first}` });
+      driverFile.set(d.id, file);
+      for (const issue of dimensionIssues(d.dimensions, taxonomy?.value)) issues.push({ file, rule, field: `${field}.${issue.field}`, message: issue.message });
+      let category = d.category ?? driverCategoryName(d.id);
+      if (d.rules) {
+        categories.push({ name: category, severity: 'info', alert: false, tags: [], root: compiler.category({ rules: d.rules }, { file, rule, field }), source: file, hidden: true });
+      } else if (!categoryFile.has(category)) {
+        issues.push({ file, rule, field: `${field}.category`, message: `unknown category "${category}"` });
+        category = '';
+      }
+      drivers.push({
+        id: d.id,
+        name: d.name,
+        ...(d.description !== undefined ? { description: d.description } : {}),
+        priority: d.priority,
+        dimensions: d.dimensions,
+        category,
+        source: file,
+        order: drivers.length,
+      });
+    });
+  }
+  return { drivers, ...(taxonomy ? { taxonomy } : {}) };
 }

@@ -6,6 +6,7 @@ import { tokenizeTranscript, tokensTimed } from '../text/tokenize.js';
 import type { DetectorOutput, MeasureEvent } from '../types.js';
 import type { CompiledCategory, CompiledCheck, GroupNode, MeasureLeaf, OrderNode, RuleNode, RuleSetSnapshot, TextLeaf } from './compile.js';
 import type { RuleWindow } from './schema.js';
+import { driverTags, recognizeDrivers, sameDrivers, type DriverResult } from '../voc/recognize.js';
 
 /**
  * Real-time semantics of categories (copied into the README):
@@ -77,6 +78,9 @@ export class CallRuleEngine {
   private lastClockEvalMs = 0;
   private ended = false;
   private durationMs: number | undefined;
+  /** The drivers last reported (a 'driver' output is emitted when they change). */
+  private drivers: DriverResult | undefined;
+  private readonly driverCategories: ReadonlySet<string>;
 
   constructor(
     private readonly rules: RuleSetSnapshot,
@@ -84,6 +88,7 @@ export class CallRuleEngine {
     private readonly scorecard: { enabled: boolean; passScore: number },
   ) {
     for (const c of rules.categories) this.states.set(c.name, { status: 'none' });
+    this.driverCategories = new Set(rules.drivers.map((d) => d.category));
   }
 
   onTranscript(event: TranscriptEvent): DetectorOutput[] {
@@ -150,6 +155,11 @@ export class CallRuleEngine {
       if (m && !c.hidden) summary.matched.push({ name: c.name, severity: c.severity, tags: c.tags, ...m });
     }
     out.push({ kind: 'summary', section: 'categories', value: summary });
+    if (this.rules.drivers.length > 0) {
+      const drivers = recognizeDrivers(this.rules.drivers, matches);
+      for (const tag of driverTags(drivers)) out.push({ kind: 'tag', tag });
+      out.push({ kind: 'summary', section: 'drivers', value: drivers });
+    }
     if (this.rules.scorecard && this.scorecard.enabled) {
       out.push({ kind: 'summary', section: 'scorecard', value: scoreCall(this.rules.scorecard, matches, this.scorecard.passScore) });
     }
@@ -166,6 +176,7 @@ export class CallRuleEngine {
 
   private evaluate(trigger: Trigger): DetectorOutput[] {
     const out: DetectorOutput[] = [];
+    let driverMatched = false;
     for (const category of this.rules.categories) {
       const state = this.states.get(category.name)!;
       if (state.status === 'final') continue;
@@ -175,6 +186,7 @@ export class CallRuleEngine {
         if (category.alert && !category.hidden && state.status === 'none') out.push(this.categoryAlert(category, match, false));
         state.status = 'final';
         state.match = match;
+        if (this.driverCategories.has(category.name)) driverMatched = true;
         if (!category.hidden) {
           out.push({ kind: 'tag', tag: category.name });
           for (const tag of category.tags) out.push({ kind: 'tag', tag });
@@ -199,6 +211,11 @@ export class CallRuleEngine {
       }
     }
     if (trigger !== 'end') out.push(...this.deadlines());
+    if (driverMatched) {
+      const drivers = recognizeDrivers(this.rules.drivers, this.matches());
+      if (!sameDrivers(this.drivers, drivers)) out.push({ kind: 'driver', drivers });
+      this.drivers = drivers;
+    }
     return out;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { driverBaseSchema, taxonomySchema } from '../voc/schema.js';
 
 /**
  * The rule-file language (YAML or JSON). Shape follows Amazon Transcribe Call Analytics categories —
@@ -213,6 +214,20 @@ export const scorecardSchema = z
   .strict();
 export type Scorecard = z.infer<typeof scorecardSchema>;
 
+/** A call driver (docs/voc.md): recognized by a category or by inline rules. */
+export const driverSchema = driverBaseSchema
+  .extend({
+    /** Recognized when this category matches ... */
+    category: nameSchema.optional(),
+    /** ... or when these rules all match (written like a category's). */
+    rules: z.array(ruleSchema).min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if ((d.category === undefined) === (d.rules === undefined)) ctx.addIssue({ code: 'custom', path: ['category'], message: 'give exactly one of category or rules' });
+  });
+export type Driver = z.infer<typeof driverSchema>;
+
 export const ruleFileSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -220,6 +235,9 @@ export const ruleFileSchema = z
     lists: z.record(nameSchema, z.array(z.string().min(1).max(200)).min(1).max(10_000)).default({}),
     categories: z.array(categorySchema).max(1000).default([]),
     scorecard: scorecardSchema.optional(),
+    /** Allowed values of the drivers' dimensions (one file declares it). */
+    taxonomy: taxonomySchema.optional(),
+    drivers: z.array(driverSchema).max(1000).default([]),
   })
   .strict();
 export type RuleFile = z.infer<typeof ruleFileSchema>;

@@ -16,7 +16,7 @@ interface CheckArgs {
 export function rulesCommand(io: CliIo): CommandModule {
   const check: CommandModule<object, CheckArgs> = {
     command: 'check <files..>',
-    describe: 'Validate rule files (categories, word lists, scorecard); exit 1 when any is invalid',
+    describe: 'Validate rule files (categories, word lists, scorecard, drivers taxonomy); exit 1 when any is invalid',
     builder: (y) =>
       y
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Rule files (YAML or JSON), checked together' })
@@ -46,7 +46,8 @@ export function rulesCommand(io: CliIo): CommandModule {
       }
       const categories = snapshot.categories.filter((c) => !c.hidden).length;
       const checks = snapshot.scorecard ? `, scorecard "${snapshot.scorecard.name}" with ${snapshot.scorecard.checks.length} check(s)` : '';
-      io.out(`ok: ${files.length} file(s), ${categories} categor${categories === 1 ? 'y' : 'ies'}${checks}`);
+      const drivers = snapshot.drivers.length > 0 ? `, ${snapshot.drivers.length} driver(s) in ${new Set(snapshot.drivers.map((d) => d.dimensions.department)).size} department(s)` : '';
+      io.out(`ok: ${files.length} file(s), ${categories} categor${categories === 1 ? 'y' : 'ies'}${checks}${drivers}`);
     },
   };
   return {

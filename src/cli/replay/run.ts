@@ -7,7 +7,7 @@ import type { CallEndReason, CallEvent } from '../../events/schema.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { summaryFile } from '../../publish/file-publisher.js';
 import { CliError, EXIT } from '../errors.js';
-import { formatAlert, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
+import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
 import { openReplayEngine, type ReplayEngine } from './engine.js';
 import { resolveInputs, type ReplayInput } from './inputs.js';
@@ -141,6 +141,8 @@ function describe(event: CallEvent, options: ReplayOptions): string | undefined 
       return formatAlert(event);
     case 'alert_withdrawn':
       return formatWithdrawn(event);
+    case 'driver':
+      return formatDriver(event);
     case 'summary':
       return formatSummary(event);
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertWireSchema, alertWithdrawnWireSchema } from '../../events/alert-wire.js';
 import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
+import { driverEventWireSchema } from '../../events/voc-wire.js';
 
 /**
  * What a `/v1/stream` server sends, as `voc stream` reads it: JSON from another process, so validated
@@ -40,6 +41,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   transcriptSchema,
   alertWireSchema,
   alertWithdrawnWireSchema,
+  driverEventWireSchema,
   summarySchema,
   errorSchema,
 ]);

@@ -12,10 +12,12 @@ import {
   callHashSchema,
   callStartedMessageSchema,
   callSummarySchema,
+  driverEventSchema,
   errorEventSchema,
   transcriptEventSchema,
   warningEventSchema,
 } from '../wire.js';
+import { departmentEntrySchema, spikeChannelEventSchema } from '../voc-wire.js';
 
 /**
  * Every machine-readable contract the engine publishes (docs/schemas/), with the zod schema it is
@@ -40,6 +42,7 @@ export const CONTRACTS: readonly ContractEntry[] = [
   { name: 'events/alert', title: 'alert', description: 'A detector matched', direction: 'out', schema: alertEventSchema },
   { name: 'events/alert_withdrawn', title: 'alert_withdrawn', description: 'A tentative alert the final transcript did not confirm', direction: 'out', schema: alertWithdrawnEventSchema },
   { name: 'events/warning', title: 'warning', description: 'The results of this call are questionable (model_fit, ...)', direction: 'out', schema: warningEventSchema },
+  { name: 'events/driver', title: 'driver', description: "The call's drivers changed (docs/voc.md); also PUBSUB <prefix>:drivers", direction: 'out', schema: driverEventSchema },
   { name: 'events/summary', title: 'summary', description: "The call's last event; also the Redis value <prefix>:call:{<callId>}:summary", direction: 'out', schema: callSummarySchema },
   { name: 'events/error', title: 'error', description: 'An input error; the server closes the socket after it', direction: 'out', schema: errorEventSchema },
   // Redis
@@ -47,6 +50,8 @@ export const CONTRACTS: readonly ContractEntry[] = [
   { name: 'redis/alert-stream-entry', title: 'alert stream entry', description: 'STREAM entries of <prefix>:alerts and <prefix>:call:{<callId>}:alerts', direction: 'out', schema: alertStreamEntrySchema },
   { name: 'redis/call-started', title: 'call_started', description: 'PUBSUB <prefix>:calls', direction: 'out', schema: callStartedMessageSchema },
   { name: 'redis/call-ended', title: 'call_ended', description: 'PUBSUB <prefix>:calls', direction: 'out', schema: callEndedMessageSchema },
+  { name: 'redis/voc-department-entry', title: 'department stream entry', description: 'STREAM <prefix>:{voc}:dept:<department>, field `event` (docs/voc.md)', direction: 'out', schema: departmentEntrySchema },
+  { name: 'redis/voc-spike-event', title: 'spike event', description: 'PUBSUB <prefix>:spikes: spike, spike_end, spike_update (docs/voc.md)', direction: 'out', schema: spikeChannelEventSchema },
   // /v1/vosk (vosk-server's WebSocket protocol)
   { name: 'vosk/config', title: 'config', description: '/v1/vosk: recognizer options, before the audio', direction: 'in', schema: configMessageSchema },
   { name: 'vosk/reset', title: 'reset', description: '/v1/vosk: answered with the final result so far; the stream carries on', direction: 'in', schema: resetMessageSchema },

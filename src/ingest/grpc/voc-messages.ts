@@ -146,6 +146,16 @@ export interface AlertWithdrawnMessage {
   raised_at: string;
 }
 
+export interface DriverMessage {
+  call_id: string;
+  primary_id: string;
+  primary_name: string;
+  department: string;
+  secondary_ids: string[];
+  driver_json: string;
+  raised_at: string;
+}
+
 export interface SummaryMessage {
   call_id: string;
   protocol: string;
@@ -177,6 +187,7 @@ export type CallResponseMessage =
   | { alert: AlertMessage }
   | { alert_withdrawn: AlertWithdrawnMessage }
   | { warning: WarningMessage }
+  | { driver: DriverMessage }
   | { summary: SummaryMessage };
 
 const SEVERITY_NAME: Record<AlertSeverity, string> = { info: 'INFO', low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'CRITICAL' };
@@ -211,6 +222,18 @@ export function eventMessage(event: CallEvent): CallResponseMessage {
       return { alert_withdrawn: withdrawnMessage(event) };
     case 'warning':
       return { warning: warningMessage(event) };
+    case 'driver':
+      return {
+        driver: {
+          call_id: event.callId,
+          primary_id: event.primary.id,
+          primary_name: event.primary.name,
+          department: event.primary.department ?? '',
+          secondary_ids: event.secondary.map((d) => d.id),
+          driver_json: JSON.stringify(event),
+          raised_at: event.raisedAt,
+        },
+      };
     case 'summary':
       return { summary: summaryMessage(event) };
   }
