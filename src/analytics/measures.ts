@@ -2,9 +2,11 @@
  * All acoustic and conversational measures of a call as one detector, sharing the work: frame
  * features are computed once per party for raised tone and talk activity, and the emotion curve
  * reuses the sentiment and raised-tone measures. Sections: 'raisedTone', 'talk', 'sentiment',
- * 'emotionCurve' (each only when enabled).
+ * 'emotionCurve' (each only when enabled). A measure that fails stops alone: the others go on (the
+ * emotion curve without the raised-tone input if that one failed), and the failure is reported as
+ * an 'errors' summary output, which the call analytics merge into the call's 'errors' section.
  */
-import { EMPTY, Observable, Subject, connectable, map, merge, type Connectable } from 'rxjs';
+import { EMPTY, Observable, Subject, catchError, connectable, map, merge, of, type Connectable } from 'rxjs';
 import { frameStartMs, type FrameBatch } from '../audio/features/frame-analyzer.js';
 import { partyFrames } from '../audio/features/party-frames.js';
 import type { TranscriptEvent } from '../events/schema.js';
@@ -14,6 +16,18 @@ import { raisedToneFromFrames } from './raised-tone.js';
 import { sentimentFrom } from './sentiment.js';
 import { talkFromFrames } from './talk-activity.js';
 import type { CallStreams, Detector, DetectorOutput } from './types.js';
+
+/** One measure's stream that ends, reporting its failure, instead of erroring the whole detector. */
+function isolated(name: string, source: Observable<DetectorOutput>): Observable<DetectorOutput> {
+  return source.pipe(
+    catchError((err: unknown) => of<DetectorOutput>({ kind: 'summary', section: 'errors', value: [{ detector: name, message: err instanceof Error ? err.message : String(err) }] })),
+  );
+}
+
+/** A shared input for a dependent measure: its failure is reported by its own measure, here it just ends. */
+function quiet<T>(source: Observable<T>): Observable<T> {
+  return source.pipe(catchError(() => EMPTY));
+}
 
 function hot<T>(source: Observable<T>): Connectable<T> {
   return connectable(source, { connector: () => new Subject<T>(), resetOnDisconnect: false });
@@ -35,13 +49,18 @@ export function measuresDetector(options: MeasuresOptions): Detector {
       const transcriptEnd$ = transcripts$.pipe(map((t) => t.endMs));
       const curve$ = options.emotionCurve.enabled
         ? emotionCurveFrom(
-            merge(raised$, sentiment$),
-            merge(frameEnd$, transcriptEnd$, streams.durationMs$ ?? EMPTY),
+            merge(quiet(raised$), quiet(sentiment$)),
+            merge(quiet(frameEnd$), quiet(transcriptEnd$), streams.durationMs$ ?? EMPTY),
             streams.parties,
             options.emotionCurve,
           )
         : EMPTY;
-      const subscription = merge(raised$, sentiment$, talk$, curve$).subscribe(subscriber);
+      const subscription = merge(
+        isolated('raisedTone', raised$),
+        isolated('sentiment', sentiment$),
+        isolated('talk', talk$),
+        isolated('emotionCurve', curve$),
+      ).subscribe(subscriber);
       subscription.add(raised$.connect());
       subscription.add(sentiment$.connect());
       subscription.add(transcripts$.connect());

@@ -46,8 +46,14 @@ export function createCallAnalytics(deps: CallAnalyticsDeps): Detector {
         );
 
       // Connected only after every consumer subscribed, so no measure is lost to a late subscriber.
+      // A measure detector reports a failed part as an 'errors' section: it joins this call's failures.
+      const keepFailures = (o: DetectorOutput): boolean => {
+        if (o.kind !== 'summary' || o.section !== 'errors' || !Array.isArray(o.value)) return true;
+        failures.push(...(o.value as DetectorFailure[]));
+        return false;
+      };
       const measureOutputs = connectable(
-        merge(...deps.measureDetectors.map((d, i) => isolate(d.name || `measure[${i}]`, () => d(streams)))),
+        merge(...deps.measureDetectors.map((d, i) => isolate(d.name || `measure[${i}]`, () => d(streams)))).pipe(filter(keepFailures)),
         { connector: () => new Subject<DetectorOutput>(), resetOnDisconnect: false },
       );
       const measures$ = measureOutputs.pipe(

@@ -147,6 +147,27 @@ export const limitsSchema = z
     maxCallDurationMs: z.number().int().min(1000).default(4 * 3600 * 1000),
     maxParties: z.number().int().min(1).max(8).default(2),
     allowedSampleRates: z.array(z.number().int().min(4000).max(48000)).default([8000, 16000]),
+    /**
+     * A sender clock jump (Twilio media timestamp, AudioHook discarded/resumed) longer than this ends the
+     * call with an error naming it; shorter gaps are skipped on the call's timeline in constant time.
+     */
+    maxGapMs: z.number().int().min(1000).default(4 * 3600 * 1000),
+    /**
+     * A call's end waits at most this long for its recognizers' last results and its analytics; then
+     * the summary is built from what is there (the stuck part is logged and counted), so a stuck
+     * recognizer or detector cannot hold a call, its slot or the shutdown.
+     */
+    finishTimeoutMs: z.number().int().min(100).default(30_000),
+    /** Client-supplied call metadata (start metadata, Twilio customParameters, fork metadata, AudioHook update). */
+    metadata: z
+      .object({
+        maxDepth: z.number().int().min(1).max(64).default(8),
+        maxEntries: z.number().int().min(1).default(256),
+        maxStringChars: z.number().int().min(1).default(4096),
+        maxBytes: z.number().int().min(64).default(32 * 1024),
+      })
+      .strict()
+      .default({ maxDepth: 8, maxEntries: 256, maxStringChars: 4096, maxBytes: 32 * 1024 }),
   })
   .strict();
 

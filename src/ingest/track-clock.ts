@@ -1,4 +1,5 @@
 import { bytesPerSample, msToSamples, samplesToMs, type AudioEncoding } from '../audio/format.js';
+import { CallInputError } from '../session/errors.js';
 
 /** How to close a gap on a track: silence to decode, then time to skip without audio. Samples. */
 export interface TrackGap {
@@ -29,6 +30,8 @@ export class TrackClock {
     /** Gaps at most this long (ms) are not worth filling: jitter, rounding. */
     private readonly toleranceMs: number,
     private readonly maxGapFillMs: number,
+    /** A jump longer than this (limits.maxGapMs) is not a hold but a broken or hostile clock: the call ends. */
+    private readonly maxGapMs: number,
   ) {}
 
   get positionMs(): number {
@@ -39,6 +42,8 @@ export class TrackClock {
   gapBefore(atMs: number): TrackGap {
     const gapMs = atMs - this.positionMs;
     if (!Number.isFinite(gapMs) || gapMs <= this.toleranceMs) return { fill: 0, skip: 0 };
+    if (gapMs > this.maxGapMs)
+      throw new CallInputError('bad_message', `the sender's clock jumps ${Math.round(gapMs)} ms ahead, more than limits.maxGapMs (${this.maxGapMs})`);
     const fillMs = Math.min(gapMs, this.maxGapFillMs);
     const fill = msToSamples(fillMs, this.sampleRate);
     const skip = msToSamples(gapMs, this.sampleRate) - fill;

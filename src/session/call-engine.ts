@@ -7,6 +7,7 @@ import { CALL_ID_PATTERN } from '../publish/keys.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
 import { LiveCallSession, type CallRedactor } from './call-session.js';
 import { CallInputError } from './errors.js';
+import { checkMetadata } from './metadata-limits.js';
 import type { CallOpener, CallSession, CallStart } from './types.js';
 import { AUDIO_ENCODINGS } from '../audio/format.js';
 
@@ -46,6 +47,7 @@ export class CallEngine implements CallOpener {
     const { limits } = this.deps.config;
     if (this.draining) throw new CallInputError('draining', 'the engine is shutting down and accepts no new calls');
     validateStart(start, limits.allowedSampleRates, limits.maxParties);
+    checkMetadata(start.metadata, limits.metadata);
     if (this.calls.has(start.callId)) throw new CallInputError('duplicate_call', `call ${start.callId} is already active`);
     if (this.calls.size >= limits.maxConcurrentCalls)
       throw new CallInputError('capacity', `at capacity: ${limits.maxConcurrentCalls} concurrent calls (limits.maxConcurrentCalls)`);
@@ -54,6 +56,8 @@ export class CallEngine implements CallOpener {
     let timer: NodeJS.Timeout | undefined;
     const session = new LiveCallSession(start, {
       summaryWaitMs: this.deps.config.redis.summaryWaitMs,
+      metadataLimits: limits.metadata,
+      finishTimeoutMs: limits.finishTimeoutMs,
       asr: this.deps.asr,
       analytics: this.deps.analyticsForCall(start),
       publisher: this.deps.publisher,

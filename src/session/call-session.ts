@@ -16,6 +16,7 @@ import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
 import { CallInputError } from './errors.js';
+import { checkMetadata, type MetadataLimits } from './metadata-limits.js';
 import { TranscriptAssembler } from './transcript-assembler.js';
 import type { CallSession, CallStart } from './types.js';
 
@@ -31,6 +32,10 @@ export interface CallSessionDeps {
   now?: () => Date;
   /** The call's end waits at most this long for the summary write (redis.summaryWaitMs); default 2000. */
   summaryWaitMs?: number;
+  /** Bounds of metadata merged in during the call (limits.metadata); unset = unchecked (offline replay). */
+  metadataLimits?: MetadataLimits;
+  /** The end waits at most this long for the recognizers and then for the analytics (limits.finishTimeoutMs); default 30 000. */
+  finishTimeoutMs?: number;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
 }
@@ -113,10 +118,9 @@ export class LiveCallSession implements CallSession {
       const state = this.parties.get(name);
       if (!state) throw new CallInputError('bad_message', `unknown party ${name}`);
       const at = this.decoder.skip(name, samples);
-      // Analytics see the gap as silence on the call's timeline, a second at a time (no huge buffers).
-      for (let offset = 0; offset < samples; offset += rate) {
-        this.audio.next({ party: name, samples: new Int16Array(Math.min(rate, samples - offset)), sampleRate: rate, startSample: at + offset });
-      }
+      // Constant time whatever the gap: analytics get an empty chunk at the gap's end, which moves their
+      // clocks there; the frames in between count as silence (nothing is allocated or analyzed for them).
+      this.audio.next({ party: name, samples: new Int16Array(0), sampleRate: rate, startSample: at + samples });
       state.receivedSamples += samples;
       state.asr.skip(msToSamples(ms, this.deps.asr.sampleRate));
     }
@@ -127,6 +131,8 @@ export class LiveCallSession implements CallSession {
   }
 
   updateMetadata(patch: Record<string, unknown>): void {
+    // Checked merged, before it replaces the stored metadata: a refused patch leaves the call's metadata as it was.
+    if (this.deps.metadataLimits) checkMetadata({ ...this.start.metadata, ...patch }, this.deps.metadataLimits, 'bad_message');
     Object.assign(this.start.metadata, patch);
   }
 
@@ -290,10 +296,16 @@ export class LiveCallSession implements CallSession {
       const state = this.parties.get(frame.party);
       if (state && frame.modelRate.length > 0) state.asr.write(frame.modelRate);
     }
-    await Promise.all([...this.parties.values()].map(async (p) => {
+    const finishMs = this.deps.finishTimeoutMs ?? 30_000;
+    const recognized = Promise.all([...this.parties.values()].map(async (p) => {
       await p.asr.end().catch((err: unknown) => this.deps.log.error({ err }, 'asr stream end failed'));
       await p.asrDone;
     }));
+    if (!(await within(recognized, finishMs))) {
+      this.deps.metrics.analyticsErrors.inc({ detector: 'session:asr_finish_timeout' });
+      this.deps.log.error({ finishTimeoutMs: finishMs }, 'recognizers did not finish in time; the summary goes without their last results');
+      for (const p of this.parties.values()) p.asr.abort();
+    }
     // Every number is complete now: transcripts held back for redaction go out before analytics end.
     this.guard('transcript', () => this.deps.redact.flush());
     // Detectors that decide at the call's end (absence rules, relative windows) need its length.
@@ -301,15 +313,14 @@ export class LiveCallSession implements CallSession {
     this.durationMs.complete();
     this.audio.complete();
     this.transcripts.complete();
-    await this.analyticsDone;
+    if (!(await within(this.analyticsDone, finishMs))) {
+      this.deps.metrics.analyticsErrors.inc({ detector: 'session:analytics_finish_timeout' });
+      this.deps.log.error({ finishTimeoutMs: finishMs }, 'analytics did not finish in time; the summary goes without their last sections');
+    }
     const summary = this.buildSummary(reason);
     // Usually written before the client sees it; a slow or hung Redis must not hold the call, so after
     // summaryWaitMs the summary goes out anyway and the write finishes (or fails, counted) on its own.
-    const written = this.deps.publisher.callEnded(summary);
-    const waitMs = this.deps.summaryWaitMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    await within(this.deps.publisher.callEnded(summary), this.deps.summaryWaitMs ?? 2000);
     this.events.next(summary);
     this.events.complete();
     this.deps.onEnded?.(summary);
@@ -352,5 +363,16 @@ export class LiveCallSession implements CallSession {
       audio,
       analytics: this.sections,
     };
+  }
+}
+
+/** Whether `work` settled within `ms` (it goes on either way; only the waiting is bounded). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

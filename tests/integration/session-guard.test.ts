@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { NEVER } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyticsFactory } from '../../src/analytics/call-analytics.js';
 import { EMPTY_RULE_SET } from '../../src/analytics/rules/compile.js';
@@ -74,5 +75,34 @@ describe('a throwing per-call handler', () => {
     expect(JSON.parse((await cleanup.get(`${prefix}:call:{guard-1}:summary`))!)).toMatchObject({ callId: 'guard-1', endReason: 'stop' });
     const failures = (await metrics.analyticsErrors.get()).values.find((v) => v.labels.detector === 'session:transcript');
     expect(failures?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a call's end waits for stuck analytics at most limits.finishTimeoutMs, then sends the summary", async () => {
+    const finishTimeoutMs = 300;
+    const engine = new CallEngine({
+      config: { ...config, limits: { ...config.limits, finishTimeoutMs } },
+      asr,
+      publisher: new RedisCallPublisher(redis, config.redis, metrics, log, 60_000),
+      metrics,
+      log,
+      analyticsForCall: () => () => NEVER, // a detector that never completes
+      redactorForCall: () => ({ push: (event: TranscriptEvent, emit: (event: TranscriptEvent) => void) => emit(event), flush: () => {} }),
+    });
+    const call = buildCallAudio([{ party: 'customer', atMs: 300, text: 'cancel account' }], { parties: ['customer'], sampleRate: 8000, encoding: 'mulaw' });
+    const session = engine.openCall({
+      callId: 'guard-stuck',
+      protocol: 'stream',
+      format: { encoding: 'mulaw', sampleRate: 8000, channels: 1 },
+      parties: ['customer'],
+      language: 'en',
+      metadata: {},
+    });
+    session.pushAudio(call.bytes);
+    const summary = await session.stop('stop');
+    expect(summary).toMatchObject({ callId: 'guard-stuck', endReason: 'stop' });
+    expect(summary.transcript.map((t) => t.text)).toEqual(['cancel account']);
+    expect(engine.activeCalls).toBe(0);
+    const stuck = (await metrics.analyticsErrors.get()).values.find((v) => v.labels.detector === 'session:analytics_finish_timeout');
+    expect(stuck?.value).toBe(1);
   });
 });

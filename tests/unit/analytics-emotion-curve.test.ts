@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { concat, from, lastValueFrom, throwError, toArray } from 'rxjs';
 import { computeEmotionCurve, emotionCurveDetector, type EmotionCurve } from '../../src/analytics/emotion-curve.js';
 import { measuresDetector } from '../../src/analytics/measures.js';
 import { defaultMeasuresOptions, measuresOptionsSchema } from '../../src/analytics/measures-options.js';
@@ -92,5 +92,14 @@ describe('emotion curve and measures detectors on a whole synthetic call', () =>
     expect(outputs.filter((o) => o.kind === 'alert' && o.alert.kind === 'raised_tone').length).toBeGreaterThanOrEqual(1);
     const curve = outputs.find((o) => o.kind === 'summary' && o.section === 'emotionCurve') as { value: EmotionCurve };
     expect(curve.value.stages[1]!.parties['customer']).toBe(1);
+  });
+
+  it('measuresDetector fails per measure: a transcript source that errors stops sentiment and talk, raised tone and the curve go on', async () => {
+    const failing = { ...streams(), transcripts$: concat(from(transcripts), throwError(() => new Error('transcripts broke'))) };
+    const outputs = await lastValueFrom(measuresDetector(defaultMeasuresOptions())(failing).pipe(toArray()));
+    const sections = outputs.flatMap((o) => (o.kind === 'summary' && o.section !== 'errors' ? [o.section] : [])).sort();
+    expect(sections).toEqual(['emotionCurve', 'raisedTone']);
+    const failed = outputs.flatMap((o) => (o.kind === 'summary' && o.section === 'errors' ? (o.value as Array<{ detector: string }>).map((f) => f.detector) : []));
+    expect(failed.sort()).toEqual(['sentiment', 'talk']);
   });
 });

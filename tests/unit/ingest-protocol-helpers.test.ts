@@ -14,7 +14,7 @@ import { MULAW_TO_LINEAR } from '../../src/audio/g711.js';
 
 describe('TrackClock', () => {
   it('fills short gaps beyond the tolerance with silence and skips the rest of long ones', () => {
-    const clock = new TrackClock(8000, 40, 5000);
+    const clock = new TrackClock(8000, 40, 5000, 4 * 3600 * 1000);
     expect(clock.gapBefore(0)).toEqual({ fill: 0, skip: 0 });
     clock.advance(160); // 20 ms
     expect(clock.gapBefore(40)).toEqual({ fill: 0, skip: 0 }); // 20 ms late: jitter
@@ -27,7 +27,7 @@ describe('TrackClock', () => {
   });
 
   it('after a long jump, the packets that follow it get no more silence', () => {
-    const clock = new TrackClock(8000, 40, 5000);
+    const clock = new TrackClock(8000, 40, 5000, 4 * 3600 * 1000);
     clock.advance(160); // audio 0..20 ms
     expect(clock.gapBefore(60_020)).toEqual({ fill: 40_000, skip: 440_000 }); // 60 s jump: 5 s filled, 55 s skipped
     clock.advance(160);
@@ -36,6 +36,14 @@ describe('TrackClock', () => {
     expect(clock.gapBefore(60_060)).toEqual({ fill: 0, skip: 0 });
     expect(clock.filledMs).toBe(5000);
     expect(clock.unfilledMs).toBe(55_000);
+  });
+
+  it('a jump beyond maxGapMs is refused without moving the clock (a hostile or broken timestamp)', () => {
+    const clock = new TrackClock(8000, 40, 5000, 3_600_000);
+    clock.advance(160);
+    expect(() => clock.gapBefore(999_999_999_999_999)).toThrow(/limits\.maxGapMs \(3600000\)/);
+    expect(clock.positionMs).toBe(20);
+    expect(clock.gapBefore(3_600_000)).toEqual({ fill: 40_000, skip: 28_800_000 - 160 - 40_000 });
   });
 
   it('makes silence that decodes to zero', () => {

@@ -4,6 +4,7 @@ import type { CallEndReason } from '../../events/schema.js';
 import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
+import { guardedObserver } from '../guarded-observer.js';
 import { TrackClock, silenceBytes } from '../track-clock.js';
 import { closeReason, countInputError, describeIssue, parseJson, recordInputFault, sendText } from '../ws-socket.js';
 import {
@@ -176,9 +177,9 @@ export class AudioHookSession {
     if (!this.probe) {
       this.session = this.openCall(message, media);
       // The call can end on our side (duration limit, shutdown): ask the client to close.
-      this.session.events$.subscribe({ complete: () => this.disconnect('completed') });
+      this.session.events$.subscribe(guardedObserver({ complete: () => this.disconnect('completed') }, (err) => this.fail(err)));
     }
-    this.clock = new TrackClock(media.rate, GAP_TOLERANCE_MS, MAX_GAP_FILL_MS);
+    this.clock = new TrackClock(media.rate, GAP_TOLERANCE_MS, MAX_GAP_FILL_MS, this.ctx.config.limits.maxGapMs);
     this.state = 'active';
     this.send('opened', {
       media: [media],

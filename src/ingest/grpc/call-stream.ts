@@ -83,7 +83,7 @@ export abstract class GrpcCallStream<Res> {
     if (first !== undefined) this.writer.send(first);
     this.subscription = session.events$.subscribe({
       next: (event) => this.guard(() => this.onEvent(event)),
-      complete: () => this.complete(),
+      complete: () => this.guard(() => this.complete()),
     });
     return session;
   }

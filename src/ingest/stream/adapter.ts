@@ -4,6 +4,7 @@ import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
 import { CallInputError, type InputErrorCode } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
+import { guardedObserver } from '../guarded-observer.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
 import { recordInputFault, toBuffer } from '../ws-socket.js';
 import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage, type StartedMessage } from './messages.js';
@@ -103,18 +104,23 @@ class StreamConnection {
       flowControl: message.flowControl,
     };
     sendJson(this.socket, started);
-    session.events$.subscribe({
-      next: (event) => {
-        // A slow client loses partials first; finals, alerts and the summary are always sent.
-        if (event.type === 'transcript' && !event.final && this.socket.bufferedAmount > SLOW_CLIENT_BUFFER_BYTES) {
-          this.ctx.metrics.skippedPartials.inc({ protocol: PROTOCOL });
-          return;
-        }
-        sendJson(this.socket, event);
-        if (event.type === 'summary') this.close(1000, 'call ended');
-      },
-      complete: () => this.close(1000, 'call ended'),
-    });
+    session.events$.subscribe(
+      guardedObserver(
+        {
+          next: (event) => {
+            // A slow client loses partials first; finals, alerts and the summary are always sent.
+            if (event.type === 'transcript' && !event.final && this.socket.bufferedAmount > SLOW_CLIENT_BUFFER_BYTES) {
+              this.ctx.metrics.skippedPartials.inc({ protocol: PROTOCOL });
+              return;
+            }
+            sendJson(this.socket, event);
+            if (event.type === 'summary') this.close(1000, 'call ended');
+          },
+          complete: () => this.close(1000, 'call ended'),
+        },
+        (err) => this.reject(err),
+      ),
+    );
   }
 
   /** Sends the error event, counts it, closes this socket; a running call is finalized. */

@@ -4,6 +4,7 @@ import { samplesToMs } from '../../audio/format.js';
 import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
+import { guardedObserver } from '../guarded-observer.js';
 import { TrackClock, silenceBytes } from '../track-clock.js';
 import { closeCodeFor } from '../ws-send.js';
 import { closeReason, countInputError, describeIssue, parseJson, recordInputFault } from '../ws-socket.js';
@@ -160,15 +161,20 @@ export class TwilioStream {
       },
     });
     tracks.forEach((track, i) =>
-      this.tracks.set(track, { party: parties[i]!, clock: new TrackClock(format.sampleRate, GAP_TOLERANCE_MS, MAX_GAP_FILL_MS) }),
+      this.tracks.set(track, { party: parties[i]!, clock: new TrackClock(format.sampleRate, GAP_TOLERANCE_MS, MAX_GAP_FILL_MS, this.ctx.config.limits.maxGapMs) }),
     );
     this.state = 'streaming';
-    this.session.events$.subscribe({
-      next: (event) => {
-        if (event.type === 'summary') this.close(1000, 'call ended');
-      },
-      complete: () => this.close(1000, 'call ended'),
-    });
+    this.session.events$.subscribe(
+      guardedObserver(
+        {
+          next: (event) => {
+            if (event.type === 'summary') this.close(1000, 'call ended');
+          },
+          complete: () => this.close(1000, 'call ended'),
+        },
+        (err) => this.fail(err),
+      ),
+    );
   }
 
   /** Media layer: one 20 ms mu-law packet of one track, placed at its timestamp on that track. */

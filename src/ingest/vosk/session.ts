@@ -5,6 +5,7 @@ import { CallInputError } from '../../session/errors.js';
 import type { CallSession } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import { closeCodeFor } from '../ws-send.js';
+import { guardedObserver } from '../guarded-observer.js';
 import { closeReason, describeIssue, parseJson, recordInputFault, sendText } from '../ws-socket.js';
 import { configMessageSchema, eofMessageSchema, resultReply, type ConfigMessage, type ReplyOptions, type VoskReply } from './messages.js';
 
@@ -124,15 +125,22 @@ export class VoskStream {
       language: this.ctx.config.protocols.vosk.language,
       metadata: {},
     });
-    this.session.events$.subscribe((event) => {
-      if (event.type !== 'transcript') return;
-      if (event.final) {
-        this.finals.push(event);
-        this.partial = '';
-      } else {
-        this.partial = event.text;
-      }
-    });
+    this.session.events$.subscribe(
+      guardedObserver(
+        {
+          next: (event) => {
+            if (event.type !== 'transcript') return;
+            if (event.final) {
+              this.finals.push(event);
+              this.partial = '';
+            } else {
+              this.partial = event.text;
+            }
+          },
+        },
+        (err) => this.fail(err),
+      ),
+    );
     return this.session;
   }
 
