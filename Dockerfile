@@ -9,10 +9,10 @@
 # ---- build: compile TypeScript with the full toolchain, then keep production dependencies only ----
 FROM node:20-bookworm AS build
 WORKDIR /app
-# ffi-napi/ref-napi are native addons built by node-gyp at `npm ci`: this image has python3, make and
-# g++, and its own Node headers (so node-gyp need not download them).
-ENV npm_config_nodedir=/usr/local
+# No native build: koffi is prebuilt; `npm ci`'s postinstall (scripts/libvosk.mjs) puts the vosk
+# package's libvosk.so into node_modules/.libvosk/.
 COPY package.json package-lock.json ./
+COPY scripts/libvosk.mjs ./scripts/libvosk.mjs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src

@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { buildCallAudio, frames, type GeneratedCall, type ScriptLine } from '../src/asr/tiny-model/call-script.js';
-import { threadpoolSizeFor } from '../src/asr/threadpool.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
 interface Scenario {
@@ -104,8 +103,7 @@ async function runScenario(scenario: Scenario, modelDir: string): Promise<Scenar
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  // The libuv pool is sized before the engine's first line runs, so it is set here, as `voc serve` does.
-  const env = { ...process.env, UV_THREADPOOL_SIZE: String(threadpoolSizeFor({ workers: 0 })) };
+  const env = process.env;
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = ipc(child);
   try {

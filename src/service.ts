@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { RuleStore } from './analytics/rules/loader.js';
-import type { AsrEngine } from './asr/types.js';
 import { VoskAsrEngine } from './asr/vosk-engine.js';
 import type { Config } from './config/schema.js';
 import type { IngestContext } from './ingest/adapter.js';
@@ -26,6 +25,8 @@ export interface RunningService {
   readonly httpPort: number;
   readonly grpcPort: number | undefined;
   readonly engine: CallEngine;
+  /** The model and its ASR worker threads. */
+  readonly asr: VoskAsrEngine;
   readonly metrics: EngineMetrics;
   /** The rules in force (hot-reloaded from config.analytics.rulesFiles). */
   readonly rules: RuleStore;
@@ -51,7 +52,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     if (event.type === 'reloaded') log.info({ version: event.version, categories: event.categories }, 'rules reloaded');
     else log.error({ err: event.error.message }, 'rule files invalid; previous rules stay in force');
   });
-  const asr: AsrEngine = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
+  const asr = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
   const redis: RedisClient = connectRedis(config.redis, 'voc-engine', config.redis.commandTimeoutMs);
   logRedisOutages(redis, log, redactUrl(config.redis.url));
   // Readiness needs Redis answering PINGs, not just a socket marked ready.
@@ -106,6 +107,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     httpPort: http.port,
     grpcPort: grpc?.port,
     engine,
+    asr,
     metrics,
     rules,
     spikes,

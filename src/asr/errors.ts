@@ -33,6 +33,18 @@ export class AsrError extends Error {
   }
 }
 
+/**
+ * The ASR worker thread that held this stream's recognizer died (a crash in libvosk, or it was
+ * terminated). Unlike other AsrErrors it ends the call: the call's other party was on the same
+ * worker, and the worker that replaces it does not have the recognizers' state.
+ */
+export class AsrWorkerLostError extends AsrError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AsrWorkerLostError';
+  }
+}
+
 /** The advice appended to every ModelError: how to get a good copy of the model. */
 export function downloadAdvice(modelName: string): string {
   const name = MODEL_NAME_PATTERN.test(modelName) ? modelName : DEFAULT_MODEL;

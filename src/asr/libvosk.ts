@@ -1,80 +1,88 @@
-import ffi from 'ffi-napi';
-import ref from 'ref-napi';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
 
 /**
- * Our own small ffi binding of the libvosk the `vosk` npm package ships, for the calls that can take
- * milliseconds: feeding audio and reading results (a final result runs lattice word alignment).
- * Each call goes through ffi's `.async`, which runs it on a libuv threadpool thread, so the event loop
- * never waits for libvosk. dlopen returns the library the vosk package already loaded, so the
- * recognizer handles it creates are valid here.
+ * The engine's binding of libvosk (koffi: maintained, prebuilt for Node 20-24, no compiler, no npm
+ * overrides). The library is the one the `vosk` npm package ships, installed by scripts/libvosk.mjs
+ * into node_modules/.libvosk/ (VOC_LIBVOSK overrides the path).
  *
- * Thread safety: libvosk recognizers are not thread-safe, so callers must keep at most one call in
- * flight per recognizer (VoskAsrStream does). A result string points into the recognizer, so it is
- * copied into a JS string in the completion callback, before any other call on that recognizer.
+ * Handles (model, recognizer) are plain numbers (the C pointer's address), so they cross worker
+ * threads in a postMessage: the model is loaded once and shared by the recognizers of every ASR
+ * worker (libvosk's model is reference-counted and thread-safe; a recognizer is not, so each one
+ * is used by one thread only).
+ *
+ * Every call here is synchronous: ASR workers call them on their own thread (src/asr/worker/), and
+ * the main thread only loads and frees the model at start and exit.
  */
 
-const requireCjs = createRequire(import.meta.url);
+export const LIBVOSK_VERSION = '0.3.39';
 
-export function libvoskPath(): string {
-  const lib = join(dirname(requireCjs.resolve('vosk')), 'lib');
-  if (process.platform === 'win32') return join(lib, 'win-x86_64', 'libvosk.dll');
-  if (process.platform === 'darwin') return join(lib, 'osx-universal', 'libvosk.dylib');
-  return join(lib, 'linux-x86_64', 'libvosk.so');
+/** An address returned by libvosk; 0 is NULL (a failed load or create). */
+export type Handle = number;
+
+const LIB_FILES: Record<string, string> = {
+  linux: 'linux-x86_64/libvosk.so',
+  darwin: 'osx-universal/libvosk.dylib',
+  win32: 'win-x86_64/libvosk.dll',
+};
+
+/** Where libvosk is loaded from: VOC_LIBVOSK, else the copy scripts/libvosk.mjs installed. */
+export function libvoskPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VOC_LIBVOSK) return env.VOC_LIBVOSK;
+  const file = LIB_FILES[process.platform];
+  if (!file) throw new Error(`the vosk package ships no libvosk for ${process.platform}: set VOC_LIBVOSK to a libvosk you built`);
+  return join(packageRoot(), 'node_modules', '.libvosk', LIBVOSK_VERSION, file);
 }
 
-const recognizerPtr = ref.refType(ref.types.void);
-
-function bind() {
-  return ffi.Library(libvoskPath(), {
-    vosk_recognizer_accept_waveform: ['int', [recognizerPtr, 'pointer', 'int']],
-    vosk_recognizer_result: ['string', [recognizerPtr]],
-    vosk_recognizer_partial_result: ['string', [recognizerPtr]],
-    vosk_recognizer_final_result: ['string', [recognizerPtr]],
-  });
+/** The repository (or installed package) root: the nearest ancestor with node_modules/.libvosk. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'node_modules', '.libvosk'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('libvosk is not installed (node_modules/.libvosk missing): run `npm install` (its postinstall fetches it) or set VOC_LIBVOSK');
+    dir = up;
+  }
 }
 
-type Binding = ReturnType<typeof bind>;
-let binding: Binding | undefined;
-const lib = (): Binding => (binding ??= bind());
-
-/** A recognizer handle from the vosk package (`Recognizer.handle`). */
-export type RecognizerHandle = ref.Pointer<unknown>;
-
-function settle<T>(resolve: (v: T) => void, reject: (e: unknown) => void) {
-  return (err: unknown, value: T) => (err ? reject(err) : resolve(value));
+function bind(path: string) {
+  const lib = koffi.load(path);
+  return {
+    setLogLevel: lib.func('void vosk_set_log_level(int level)') as (level: number) => void,
+    modelNew: lib.func('uintptr_t vosk_model_new(const char *path)') as (path: string) => Handle,
+    modelFree: lib.func('void vosk_model_free(uintptr_t model)') as (model: Handle) => void,
+    recognizerNew: lib.func('uintptr_t vosk_recognizer_new(uintptr_t model, float sampleRate)') as (model: Handle, rate: number) => Handle,
+    setWords: lib.func('void vosk_recognizer_set_words(uintptr_t rec, int words)') as (rec: Handle, on: number) => void,
+    setPartialWords: lib.func('void vosk_recognizer_set_partial_words(uintptr_t rec, int words)') as (rec: Handle, on: number) => void,
+    acceptWaveform: lib.func('int vosk_recognizer_accept_waveform(uintptr_t rec, const void *data, int length)') as (
+      rec: Handle,
+      data: Int16Array,
+      bytes: number,
+    ) => number,
+    result: lib.func('const char *vosk_recognizer_result(uintptr_t rec)') as (rec: Handle) => string | null,
+    partialResult: lib.func('const char *vosk_recognizer_partial_result(uintptr_t rec)') as (rec: Handle) => string | null,
+    finalResult: lib.func('const char *vosk_recognizer_final_result(uintptr_t rec)') as (rec: Handle) => string | null,
+    recognizerFree: lib.func('void vosk_recognizer_free(uintptr_t rec)') as (rec: Handle) => void,
+  };
 }
 
-/**
- * Feeds PCM16 (little-endian) to the recognizer. Resolves 1 when an endpoint was reached (an
- * utterance is complete: read it with result()), 0 otherwise, -1 on a libvosk error.
- */
-export function acceptWaveform(rec: RecognizerHandle, pcm: Buffer): Promise<number> {
-  return new Promise((resolve, reject) =>
-    lib().vosk_recognizer_accept_waveform.async(rec, pcm, pcm.length, (err: unknown, n: number) => {
-      // Referencing `pcm` here keeps it alive (not collected) while a pool thread reads it.
-      if (err) reject(err);
-      else resolve(pcm.length > 0 ? n : 0);
-    }),
-  );
+export type Libvosk = ReturnType<typeof bind>;
+let binding: Libvosk | undefined;
+
+/** The process's (or worker thread's) binding, loaded on first use. */
+export function libvosk(): Libvosk {
+  binding ??= bind(libvoskPath());
+  return binding;
 }
 
-/** JSON of the utterance just completed (after acceptWaveform resolved 1). */
-export function result(rec: RecognizerHandle): Promise<string> {
-  return new Promise((resolve, reject) => lib().vosk_recognizer_result.async(rec, settle<string | null>((s) => resolve(s ?? '{}'), reject)));
-}
-
-/** JSON of the utterance in progress: `{"partial": "..."}`. */
-export function partialResult(rec: RecognizerHandle): Promise<string> {
-  return new Promise((resolve, reject) =>
-    lib().vosk_recognizer_partial_result.async(rec, settle<string | null>((s) => resolve(s ?? '{}'), reject)),
-  );
-}
-
-/** Flushes the feature pipeline and returns the last utterance's JSON (end of stream). */
-export function finalResult(rec: RecognizerHandle): Promise<string> {
-  return new Promise((resolve, reject) =>
-    lib().vosk_recognizer_final_result.async(rec, settle<string | null>((s) => resolve(s ?? '{}'), reject)),
-  );
+/** A recognizer with word times (and partial words when asked); 0 when libvosk could not create it. */
+export function createRecognizer(model: Handle, sampleRate: number, partialWords: boolean): Handle {
+  const lib = libvosk();
+  const rec = lib.recognizerNew(model, sampleRate);
+  if (rec === 0) return 0;
+  lib.setWords(rec, 1);
+  if (partialWords) lib.setPartialWords(rec, 1);
+  return rec;
 }

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { ModelError, downloadAdvice } from './errors.js';
+import { libvoskPath } from './libvosk.js';
 import type { ModelInfo } from './model-validate.js';
 
 /**
@@ -40,18 +41,19 @@ const requireCjs = createRequire(import.meta.url);
 
 /** The child: plain CommonJS, so it runs the same from dist/ and under vitest. Exit codes below. */
 const CHILD_SCRIPT = `
-const [voskPath, modelDir, rate] = process.argv.slice(1);
-const vosk = require(voskPath);
-vosk.setLogLevel(-1);
-const model = new vosk.Model(modelDir);
-if (model.handle.isNull()) process.exit(3);
-const rec = new vosk.Recognizer({ model, sampleRate: Number(rate) });
-if (rec.handle.isNull()) process.exit(4);
-rec.setWords(true);
-rec.acceptWaveform(Buffer.alloc(Math.round(Number(rate) / 10) * 2));
-rec.finalResult();
-rec.free();
-model.free();
+const [koffiPath, libPath, modelDir, rate] = process.argv.slice(1);
+const lib = require(koffiPath).load(libPath);
+lib.func('void vosk_set_log_level(int level)')(-1);
+const model = lib.func('uintptr_t vosk_model_new(const char *path)')(modelDir);
+if (model === 0) process.exit(3);
+const rec = lib.func('uintptr_t vosk_recognizer_new(uintptr_t model, float rate)')(model, Number(rate));
+if (rec === 0) process.exit(4);
+lib.func('void vosk_recognizer_set_words(uintptr_t rec, int words)')(rec, 1);
+const pcm = Buffer.alloc(Math.round(Number(rate) / 10) * 2);
+lib.func('int vosk_recognizer_accept_waveform(uintptr_t rec, const void *data, int length)')(rec, pcm, pcm.length);
+lib.func('const char *vosk_recognizer_final_result(uintptr_t rec)')(rec);
+lib.func('void vosk_recognizer_free(uintptr_t rec)')(rec);
+lib.func('void vosk_model_free(uintptr_t model)')(model);
 process.exit(0);
 `;
 
@@ -78,7 +80,7 @@ export async function probeModel(info: ModelInfo, modelName: string, options: Pr
 
 function runChild(info: ModelInfo, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, requireCjs.resolve('vosk'), info.dir, String(info.sampleRate)], {
+    const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, requireCjs.resolve('koffi'), libvoskPath(), info.dir, String(info.sampleRate)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -111,14 +113,13 @@ export function lastLibvoskError(stderr: string): string | undefined {
 /** Names, sizes and mtimes of every model file, plus libvosk itself: any change re-probes. */
 export function modelFingerprint(dir: string): string {
   const hash = createHash('sha256');
-  const libvosk = join(requireCjs.resolve('vosk'), '..', 'lib');
-  for (const root of [dir, libvosk]) {
-    for (const file of listFiles(root)) {
-      if (file.endsWith(STAMP_FILE)) continue;
-      const stat = statSync(file);
-      hash.update(`${relative(root, file)}\t${stat.size}\t${stat.mtimeMs}\n`);
-    }
+  for (const file of listFiles(dir)) {
+    if (file.endsWith(STAMP_FILE)) continue;
+    const stat = statSync(file);
+    hash.update(`${relative(dir, file)}\t${stat.size}\t${stat.mtimeMs}\n`);
   }
+  const lib = statSync(libvoskPath());
+  hash.update(`libvosk\t${lib.size}\t${lib.mtimeMs}\n`);
   return hash.digest('hex');
 }
 

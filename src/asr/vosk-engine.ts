@@ -1,19 +1,15 @@
 import { basename, resolve } from 'node:path';
-import ref from 'ref-napi';
-import vosk from 'vosk';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
-import { DecodeSlots } from './decode-slots.js';
 import { AsrError, ModelError, downloadAdvice } from './errors.js';
+import { libvosk, type Handle } from './libvosk.js';
 import { probeModel, type ProbeOptions } from './model-probe.js';
 import { validateModelDir, type ModelInfo } from './model-validate.js';
 import { QueueDepth } from './queue-depth.js';
-import { decodeSlotsFor, threadpoolSizeFor, threadpoolSizeOf } from './threadpool.js';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from './types.js';
 import { VoskAsrStream } from './vosk-stream.js';
-
-export { threadpoolSizeFor } from './threadpool.js';
+import { AsrWorkerPool, workerCount } from './worker/pool.js';
 
 export interface VoskEngineDeps {
   model: Config['model'];
@@ -31,29 +27,33 @@ export interface VoskEngineDeps {
  * process (libvosk aborts the process on some broken models), then load it here and check the
  * handle (libvosk returns NULL on a failed load; a recognizer on NULL segfaults).
  *
- * Threading: the vosk package owns the Model/Recognizer lifecycle; every call that decodes goes
- * through ffi `.async` (src/asr/libvosk.ts), i.e. onto the libuv threadpool, never blocking the event
- * loop. DecodeSlots bounds calls in flight to `asr.workers` (0 = cores), so recognizers decode in
- * parallel on all cores while the pool keeps threads for fs/dns (see threadpool.ts).
+ * Threading: the model is loaded once on the main thread and shared; recognizers live on a pool of
+ * ASR worker threads (`asr.workers`, 0 = one per core), which create, feed, read and free them
+ * with synchronous libvosk calls (src/asr/worker/). The event loop never calls libvosk while
+ * serving, and needs no libuv pool sizing.
  */
 export class VoskAsrEngine implements AsrEngine {
   readonly sampleRate: number;
   readonly info: ModelInfo;
-  readonly decodeSlots: number;
-  private readonly slots: DecodeSlots;
+  readonly pool: AsrWorkerPool;
   private readonly depth: QueueDepth;
   private readonly streams = new Set<VoskAsrStream>();
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly model: vosk.Model,
+    private readonly model: Handle,
     info: ModelInfo,
     private readonly deps: VoskEngineDeps,
   ) {
     this.info = info;
     this.sampleRate = info.sampleRate;
-    this.decodeSlots = decodeSlotsFor(deps.asr, threadpoolSizeOf());
-    this.slots = new DecodeSlots(this.decodeSlots);
+    const { asr } = deps;
+    this.pool = new AsrWorkerPool(
+      { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel },
+      workerCount(asr.workers),
+      deps.log,
+      () => deps.metrics.asrWorkerRestarts.inc(),
+    );
     this.depth = new QueueDepth(deps.metrics.asrQueueDepthSeconds, info.sampleRate);
   }
 
@@ -65,21 +65,20 @@ export class VoskAsrEngine implements AsrEngine {
     for (const warning of info.warnings) log.warn({ modelPath: info.dir, warning }, 'vosk model is usable but incomplete');
 
     const probe = await probeModel(info, name, deps.probe);
-    vosk.setLogLevel(asr.voskLogLevel);
+    const lib = libvosk();
+    lib.setLogLevel(asr.voskLogLevel);
     const started = performance.now();
     // Synchronous: start-up only, before anything is served.
-    const model = new vosk.Model(info.dir);
-    if (ref.isNull(model.handle)) {
+    const model = lib.modelNew(info.dir);
+    if (model === 0) {
       throw new ModelError('load_failed', info.dir, 'libvosk could not load it (see its ERROR line on stderr)', downloadAdvice(name));
     }
     const engine = new VoskAsrEngine(model, info, deps);
-    const pool = threadpoolSizeOf();
-    const wanted = threadpoolSizeFor(asr);
-    if (pool < wanted) {
-      log.warn(
-        { uvThreadpoolSize: pool, wanted, decodeSlots: engine.decodeSlots },
-        'UV_THREADPOOL_SIZE is below asr.workers + 4: decoding uses fewer threads than configured; set it in the process environment',
-      );
+    try {
+      await engine.pool.ready();
+    } catch (err) {
+      await engine.close();
+      throw err;
     }
     log.info(
       {
@@ -89,7 +88,7 @@ export class VoskAsrEngine implements AsrEngine {
         graph: info.graph,
         probeMs: probe.probed ? Math.round(probe.durationMs) : 0,
         loadMs: Math.round(performance.now() - started),
-        decodeSlots: engine.decodeSlots,
+        asrWorkers: engine.pool.size,
       },
       'vosk model loaded',
     );
@@ -106,15 +105,10 @@ export class VoskAsrEngine implements AsrEngine {
     if (options.sampleRate !== this.sampleRate) {
       throw new AsrError(`stream rate ${options.sampleRate} Hz does not match the model's ${this.sampleRate} Hz (the audio layer must resample)`);
     }
-    const recognizer = new vosk.Recognizer({ model: this.model, sampleRate: this.sampleRate });
-    if (ref.isNull(recognizer.handle)) throw new AsrError('libvosk could not create a recognizer (out of memory, or a broken graph)');
-    recognizer.setWords(true);
-    if (this.deps.asr.partialWords) recognizer.setPartialWords(true);
     const stream: VoskAsrStream = new VoskAsrStream({
-      recognizer,
+      pool: this.pool,
       options,
       asr: this.deps.asr,
-      slots: this.slots,
       depth: this.depth,
       metrics: this.deps.metrics,
       log: options.protocol ? this.deps.log.child({ protocol: options.protocol }) : this.deps.log,
@@ -133,7 +127,8 @@ export class VoskAsrEngine implements AsrEngine {
       const pending = [...this.streams];
       for (const stream of pending) if (stream.status === 'open') stream.abort();
       await Promise.all(pending.map((s) => s.freed));
-      this.model.free();
+      await this.pool.close();
+      libvosk().modelFree(this.model);
     })();
     return this.closing;
   }

@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { CallAudioDecoder, type DecodedFrame } from '../audio/call-audio-decoder.js';
 import { msToSamples, samplesToMs, type PartyPcm } from '../audio/format.js';
 import type { Detector, DetectorOutput } from '../analytics/types.js';
+import { AsrWorkerLostError } from '../asr/errors.js';
 import type { AsrEngine, AsrStream } from '../asr/types.js';
 import {
   EVENT_SCHEMA_VERSION,
@@ -158,8 +159,10 @@ export class LiveCallSession implements CallSession {
           }),
         error: (err: unknown) => {
           // A recognizer failure ends this party's transcription; the call and other calls go on.
+          // A lost ASR worker took every recognizer of the call: the call ends, with its summary.
           this.deps.log.error({ err, party }, 'asr stream failed');
           resolve();
+          if (err instanceof AsrWorkerLostError) void this.stop('error');
         },
         complete: () => resolve(),
       });

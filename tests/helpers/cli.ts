@@ -20,13 +20,11 @@ export interface CliResult {
 
 /**
  * The environment for a CLI run: this process's, minus every VOC_* variable (tests say what they
- * mean), plus `extra`. UV_THREADPOOL_SIZE is set large enough that the CLI does not re-spawn itself,
- * unless `extra` says otherwise (undefined removes a variable).
+ * mean), plus `extra` (undefined removes a variable).
  */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VOC_') && k !== 'UV_THREADPOOL_SIZE') env[k] = v;
-  env.UV_THREADPOOL_SIZE = '64';
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VOC_')) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

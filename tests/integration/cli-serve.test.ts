@@ -12,8 +12,7 @@ import { freePort, OwnRedis } from '../helpers/redis-server.js';
 import { tinyModelDir } from '../helpers/service.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
-// `voc serve` from the built CLI, as an operator runs it: the environment does not set
-// UV_THREADPOOL_SIZE, so serve re-spawns itself and signals go through the parent.
+// `voc serve` from the built CLI, as an operator runs it (one process: ASR runs on worker threads).
 
 let dir: string;
 let modelDir: string;
@@ -42,7 +41,7 @@ function serveConfig(name: string, over: { redisUrl?: string; prefix?: string; d
 
 /** Starts `voc serve` and reads the bound HTTP port from its 'voc-engine serving' log line. */
 async function serve(config: string, args: string[] = []): Promise<{ proc: CliProcess; base: string; ws: string }> {
-  const proc = startCli(['serve', ...args], { env: cliEnv({ VOC_CONFIG: config, UV_THREADPOOL_SIZE: undefined }) });
+  const proc = startCli(['serve', ...args], { env: cliEnv({ VOC_CONFIG: config }) });
   procs.push(proc);
   const [, port] = await proc.waitFor('stdout', /"httpPort":(\d+)[^\n]*"msg":"voc-engine serving"/);
   return { proc, base: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/v1/stream` };

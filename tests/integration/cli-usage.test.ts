@@ -100,8 +100,7 @@ describe('start-up errors', () => {
     writeFileSync(wav, encodeWav(Buffer.alloc(8000 * 2), { encoding: 'pcm16', sampleRate: 8000, channels: 1 }));
     try {
       for (const command of [['serve'], ['replay', wav, '--out', dir]]) {
-        // Also through the threadpool re-spawn: the exit code of the child comes back unchanged.
-        const r = await runCli(command, { env: cliEnv({ VOC_CONFIG: config, UV_THREADPOOL_SIZE: undefined }) });
+        const r = await runCli(command, { env: cliEnv({ VOC_CONFIG: config }) });
         expect(r.signal).toBeNull();
         expect(r.code, r.stderr).toBe(3);
         expect(r.stderr).toContain(`Vosk model at ${model}`);

@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { loggingSchema } from '../../config/schema.js';
 import { loadCliConfig } from '../config.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { respawnForThreadpool } from '../respawn.js';
 
 interface ReplayArgs {
   input: string;
@@ -61,11 +60,6 @@ export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
         .example('$0 replay call.wav --realtime --redis', 'as a live call: alerts show up in `voc alerts`'),
     handler: async (args) => {
       const { config } = loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env);
-      const childCode = await respawnForThreadpool(config.asr);
-      if (childCode !== undefined) {
-        if (childCode !== 0) throw new CliError(childCode, '');
-        return;
-      }
       const { runReplay } = await import('../replay/run.js');
       await runReplay(
         config,

@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { loadCliConfig } from '../config.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { respawnForThreadpool } from '../respawn.js';
 
 interface ServeArgs {
   config?: string;
@@ -31,11 +30,6 @@ export function serveCommand(io: CliIo): CommandModule<object, ServeArgs> {
     handler: async (args) => {
       const env = args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env;
       const { config, file } = loadCliConfig(env);
-      const childCode = await respawnForThreadpool(config.asr);
-      if (childCode !== undefined) {
-        if (childCode !== 0) throw new CliError(childCode, ''); // the child already said why
-        return;
-      }
       const { runServe } = await import('../serve/run.js');
       await runServe(config, { configFile: file, redisTimeoutMs: args['redis-timeout'] }, io);
     },

@@ -8,7 +8,6 @@ import { startService, type RunningService } from '../../service.js';
 import { CliError, EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { redisUnreachableMessage } from '../redis-hint.js';
-import { onParentGone } from '../respawn.js';
 import { ensureModel } from './first-start.js';
 import { ShutdownSignals } from './signals.js';
 
@@ -35,7 +34,6 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
     log.warn({ signal }, 'second signal: exiting now; calls in progress are not finalized');
     void flushLog(log).finally(() => process.exit(code));
   });
-  onParentGone(() => signals.request('parent process exited'));
   // A process fault (a bug that escaped every per-call handler): log it, end the calls as cut short
   // with their summaries written, and exit 1, rather than dying with calls half-published.
   let fault: unknown;
@@ -48,7 +46,7 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
   process.on('uncaughtException', onFault);
   process.on('unhandledRejection', onFault);
   try {
-    log.info({ configFile: options.configFile, pid: process.pid, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, 'voc-engine starting');
+    log.info({ configFile: options.configFile, pid: process.pid }, 'voc-engine starting');
     const service = await start(config, log, io);
     if (!(await checkRedis(service, config, options, log, io, signals))) {
       await service.shutdown(0);

@@ -1,0 +1,148 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRecognizer, libvosk, type Handle } from '../libvosk.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/**
+ * An ASR worker thread: owns the recognizers of the calls pinned to it and decodes their audio
+ * with synchronous libvosk calls (no libuv pool, no per-call marshalling to the main thread).
+ *
+ * Scheduling: streams with queued audio take turns, one chunk each, and the thread yields to its
+ * event loop between chunks so new audio, ends and aborts are taken in while decoding goes on.
+ */
+
+interface Stream {
+  rec: Handle;
+  queue: Int16Array[];
+  ending: boolean;
+  decodedSamples: number;
+  lastPartialAt: number;
+}
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const lib = libvosk();
+lib.setLogLevel(init.voskLogLevel);
+const streams = new Map<number, Stream>();
+/** Streams with work, in turn order. */
+const ready: number[] = [];
+let scheduled = false;
+
+function post(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'open': {
+      const rec = createRecognizer(init.model, init.sampleRate, init.partialWords);
+      if (rec === 0) {
+        post({ type: 'failed', stream: message.stream, message: 'libvosk could not create a recognizer (out of memory, or a broken graph)' });
+        return;
+      }
+      streams.set(message.stream, { rec, queue: [], ending: false, decodedSamples: 0, lastPartialAt: -Infinity });
+      return;
+    }
+    case 'audio': {
+      const stream = streams.get(message.stream);
+      if (!stream || stream.ending) return;
+      stream.queue.push(message.samples);
+      wake(message.stream);
+      return;
+    }
+    case 'end': {
+      const stream = streams.get(message.stream);
+      if (!stream) return;
+      stream.ending = true;
+      wake(message.stream);
+      return;
+    }
+    case 'abort':
+      free(message.stream);
+      return;
+    case 'probe':
+      post(probe(message.id, message.samples, message.budgetMs));
+      return;
+  }
+});
+
+function wake(id: number): void {
+  if (!ready.includes(id)) ready.push(id);
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(step);
+}
+
+/** Decodes one chunk of the next stream in turn (or finishes it), then yields. */
+function step(): void {
+  scheduled = false;
+  const id = ready.shift();
+  if (id === undefined) return;
+  const stream = streams.get(id);
+  if (stream) {
+    try {
+      const chunk = stream.queue.shift();
+      if (chunk) {
+        decode(id, stream, chunk);
+        if (stream.queue.length > 0 || stream.ending) ready.push(id);
+      } else if (stream.ending) {
+        post({ type: 'final', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
+        free(id);
+      }
+    } catch (err) {
+      post({ type: 'failed', stream: id, message: `recognizer failed: ${(err as Error).message}` });
+      free(id);
+    }
+  }
+  if (ready.length > 0) {
+    scheduled = true;
+    setImmediate(step);
+  }
+}
+
+function decode(id: number, stream: Stream, chunk: Int16Array): void {
+  const started = performance.now();
+  const endpoint = lib.acceptWaveform(stream.rec, chunk, chunk.byteLength);
+  if (endpoint < 0) throw new Error('libvosk rejected the audio chunk');
+  stream.decodedSamples += chunk.length;
+  const decodedMs = (stream.decodedSamples * 1000) / init.sampleRate;
+  let json: string | undefined;
+  let final: boolean | undefined;
+  if (endpoint === 1) {
+    json = lib.result(stream.rec) ?? '{}';
+    final = true;
+  } else if (init.partials && decodedMs - stream.lastPartialAt >= init.partialIntervalMs) {
+    stream.lastPartialAt = decodedMs;
+    json = lib.partialResult(stream.rec) ?? '{}';
+    final = false;
+  }
+  post({ type: 'decoded', stream: id, samples: chunk.length, elapsedMs: performance.now() - started, json, final });
+}
+
+function free(id: number): void {
+  const stream = streams.get(id);
+  if (!stream) return;
+  streams.delete(id);
+  lib.recognizerFree(stream.rec);
+  const discardedSamples = stream.queue.reduce((sum, chunk) => sum + chunk.length, 0);
+  post({ type: 'freed', stream: id, discardedSamples });
+}
+
+/** Decodes the sample in 100 ms chunks until it ends or the budget is spent; decoding cost = elapsed / decoded. */
+function probe(id: number, samples: Int16Array, budgetMs: number): FromWorker {
+  const rec = createRecognizer(init.model, init.sampleRate, false);
+  if (rec === 0) return { type: 'probed', id, decodedMs: 0, elapsedMs: 0 };
+  const chunk = Math.round(init.sampleRate / 10);
+  const started = performance.now();
+  let decoded = 0;
+  try {
+    for (let at = 0; at < samples.length && performance.now() - started < budgetMs; at += chunk) {
+      const part = samples.subarray(at, Math.min(samples.length, at + chunk));
+      if (lib.acceptWaveform(rec, part, part.byteLength) === 1) lib.result(rec);
+      decoded += part.length;
+    }
+    lib.finalResult(rec);
+  } finally {
+    lib.recognizerFree(rec);
+  }
+  return { type: 'probed', id, decodedMs: (decoded * 1000) / init.sampleRate, elapsedMs: performance.now() - started };
+}

@@ -1,0 +1,176 @@
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../log/logger.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+/** What the pool tells the stream that owns a recognizer. */
+export interface StreamSink {
+  onMessage(message: FromWorker): void;
+  /** The worker died: the stream is gone with it. */
+  onWorkerLost(reason: string): void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  streams: Map<number, { callId: string; sink: StreamSink }>;
+  /** Calls pinned to this worker (a call's parties share one worker). */
+  calls: Map<string, number>;
+  /** Audio sent and not yet decoded, in samples. */
+  backlogSamples: number;
+  probes: Map<number, (reply: Extract<FromWorker, { type: 'probed' }>) => void>;
+}
+
+/** The compiled worker: beside this file in dist/, or dist's copy when this file runs as TypeScript (tests). */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) return join(dirname(here), 'asr-worker.js');
+  return join(dirname(here), '..', '..', '..', 'dist', 'src', 'asr', 'worker', 'asr-worker.js');
+}
+
+/** Worker threads wanted: `asr.workers`, 0 meaning one per CPU core. */
+export function workerCount(workers: number, cores: number = availableParallelism()): number {
+  return workers > 0 ? workers : Math.max(1, cores);
+}
+
+/**
+ * The ASR worker threads. Each call is pinned to the worker with the least backlog when its first
+ * recognizer opens; its audio, ends and aborts go there, results come back to the stream's sink.
+ * A worker that dies takes only its streams with it (their sinks hear onWorkerLost) and is
+ * replaced, so later calls find a full pool.
+ */
+export class AsrWorkerPool {
+  private readonly slots: Slot[] = [];
+  private nextStream = 1;
+  private nextProbe = 1;
+  private closed = false;
+
+  constructor(
+    private readonly init: WorkerInit,
+    size: number,
+    private readonly log: Logger,
+    private readonly onReplaced: () => void = () => undefined,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Audio queued in the workers, per worker, in samples at the model rate. */
+  get backlogSamples(): number[] {
+    return this.slots.map((s) => s.backlogSamples);
+  }
+
+  /** Waits until every worker thread is running (start-up). */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => new Promise<void>((resolve, reject) => {
+      s.worker.once('online', resolve);
+      s.worker.once('error', reject);
+    })));
+  }
+
+  /** Opens a recognizer for `callId` on its worker; returns the stream's id. */
+  open(callId: string, sink: StreamSink): number {
+    const slot = this.slotFor(callId);
+    const id = this.nextStream++;
+    slot.streams.set(id, { callId, sink });
+    slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
+    slot.worker.postMessage({ type: 'open', stream: id } satisfies ToWorker);
+    return id;
+  }
+
+  /** Sends one chunk; its buffer moves to the worker (the caller must not touch it again). */
+  audio(callId: string, stream: number, samples: Int16Array): void {
+    const slot = this.find(callId, stream);
+    if (!slot) return;
+    slot.backlogSamples += samples.length;
+    slot.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
+  }
+
+  end(callId: string, stream: number): void {
+    this.find(callId, stream)?.worker.postMessage({ type: 'end', stream } satisfies ToWorker);
+  }
+
+  abort(callId: string, stream: number): void {
+    this.find(callId, stream)?.worker.postMessage({ type: 'abort', stream } satisfies ToWorker);
+  }
+
+  /** Decodes a sample on one worker, time-boxed (the capacity probe). */
+  probe(samples: Int16Array, budgetMs: number): Promise<{ decodedMs: number; elapsedMs: number }> {
+    const slot = this.slots[0]!;
+    const id = this.nextProbe++;
+    return new Promise((resolve) => {
+      slot.probes.set(id, resolve);
+      slot.worker.postMessage({ type: 'probe', id, samples, budgetMs } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** A worker's thread, for tests that kill one (`terminate()`) mid-call. */
+  workerOf(callId: string): Worker | undefined {
+    return this.slots.find((s) => s.calls.has(callId))?.worker;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private slotFor(callId: string): Slot {
+    const pinned = this.slots.find((s) => s.calls.has(callId));
+    if (pinned) return pinned;
+    let best = this.slots[0]!;
+    for (const slot of this.slots) {
+      if (slot.backlogSamples < best.backlogSamples || (slot.backlogSamples === best.backlogSamples && slot.streams.size < best.streams.size)) best = slot;
+    }
+    return best;
+  }
+
+  private find(callId: string, stream: number): Slot | undefined {
+    return this.slots.find((s) => s.calls.has(callId) && s.streams.has(stream));
+  }
+
+  private spawn(index: number): Slot {
+    const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
+    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, probes: new Map() };
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'asr worker failed'));
+    worker.once('exit', (code) => this.lost(slot, code));
+    return slot;
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === 'probed') {
+      slot.probes.get(message.id)?.(message);
+      slot.probes.delete(message.id);
+      return;
+    }
+    if (message.type === 'decoded') slot.backlogSamples -= message.samples;
+    if (message.type === 'freed') slot.backlogSamples -= message.discardedSamples;
+    const owner = slot.streams.get(message.stream);
+    if (owner && (message.type === 'freed' || message.type === 'failed')) this.forget(slot, message.stream, owner.callId);
+    owner?.sink.onMessage(message);
+  }
+
+  private forget(slot: Slot, stream: number, callId: string): void {
+    slot.streams.delete(stream);
+    const left = (slot.calls.get(callId) ?? 1) - 1;
+    if (left > 0) slot.calls.set(callId, left);
+    else slot.calls.delete(callId);
+  }
+
+  private lost(slot: Slot, code: number): void {
+    const sinks = [...slot.streams.values()].map((s) => s.sink);
+    slot.streams.clear();
+    slot.calls.clear();
+    for (const resolve of slot.probes.values()) resolve({ type: 'probed', id: 0, decodedMs: 0, elapsedMs: 0 });
+    if (this.closed) return;
+    this.log.error({ worker: slot.index, exitCode: code, streams: sinks.length }, 'asr worker exited; its calls end, a new worker takes its place');
+    for (const sink of sinks) sink.onWorkerLost(`asr worker ${slot.index} exited (code ${code})`);
+    this.slots[slot.index] = this.spawn(slot.index);
+    this.onReplaced();
+  }
+}
