@@ -65,3 +65,27 @@ export function summaryWithDriver(rules: RuleSetSnapshot, callId: string, word: 
     analytics: { drivers, categories: { matched: word === 'verify' ? [{ name: 'verify-mentioned' }] : [] } },
   };
 }
+
+/** A seeded PRNG (mulberry32): the same seed gives the same simulated traffic. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Poisson sample (Knuth's method; fine for the rates of these simulations, below ~500). */
+export function poisson(random: () => number, lambda: number): number {
+  const limit = Math.exp(-lambda);
+  let k = 0;
+  let p = random();
+  while (p > limit) {
+    k++;
+    p *= random();
+  }
+  return k;
+}

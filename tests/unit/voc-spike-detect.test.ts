@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spikeOptionsSchema } from '../../src/analytics/voc/options.js';
+import { poisson, rng } from '../helpers/voc.js';
 import { assessSeries, chooseBaseline, poissonUpperTail, seriesToAssess, stepEpisodes, sumCounts, type Counts, type Episode } from '../../src/analytics/voc/spike-detect.js';
 
 const options = spikeOptionsSchema.parse({});
-
-/** A seeded PRNG (mulberry32) and Poisson sampling (Knuth; fine for the small rates here). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function poisson(random: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
-}
 
 describe('poissonUpperTail', () => {
   it('matches exact values and keeps tiny tails precise', () => {
