@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time setup of a Debian/Ubuntu machine for development and tests:
 # system packages the tests use (espeak-ng and sox make speech-like test audio, redis-server for
-# integration tests), then the npm dependencies and the build.
+# integration tests, python3-websockets/grpcio/grpc-tools run vosk-server's own clients against the
+# engine), then the npm dependencies and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -107,8 +107,12 @@ export function msToDuration(ms: number): DurationMessage {
  * Finals also set end_of_utterance: each of our finals closes an utterance (vosk-server leaves it false).
  */
 export function transcriptResponse(event: TranscriptEvent): StreamingResponseMessage {
-  if (!event.final) return { chunks: [{ alternatives: [{ text: event.text, confidence: 0, words: [] }], final: false, end_of_utterance: false }] };
+  if (!event.final) return partialResponse(event.text);
   return finalResponse(event.text, event.words);
+}
+
+export function partialResponse(text: string): StreamingResponseMessage {
+  return { chunks: [{ alternatives: [{ text, confidence: 0, words: [] }], final: false, end_of_utterance: false }] };
 }
 
 export function finalResponse(text: string, words: readonly WordTiming[]): StreamingResponseMessage {

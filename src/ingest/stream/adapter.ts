@@ -8,7 +8,7 @@ import { guardedObserver } from '../guarded-observer.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
 import { recordInputFault, toBuffer } from '../ws-socket.js';
 import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage, type StartedMessage } from './messages.js';
-import { PacedFeeder } from './paced-feeder.js';
+import { PacedFeeder } from '../paced-feeder.js';
 
 const PROTOCOL = 'stream';
 
@@ -88,7 +88,7 @@ class StreamConnection {
     });
     this.session = session;
     if (message.flowControl) {
-      this.feeder = new PacedFeeder(session, this.ctx.config.asr.maxQueueMs, this.socket, {
+      this.feeder = new PacedFeeder(session, { maxQueueMs: this.ctx.config.asr.maxQueueMs }, this.socket, {
         onError: (err) => this.reject(err),
         onDrainedStop: () => void session.stop('stop'),
       });

@@ -7,7 +7,8 @@ import type { IngestContext } from '../adapter.js';
 import { closeCodeFor } from '../ws-send.js';
 import { guardedObserver } from '../guarded-observer.js';
 import { closeReason, describeIssue, parseJson, recordInputFault, sendText } from '../ws-socket.js';
-import { configMessageSchema, eofMessageSchema, resultReply, type ConfigMessage, type ReplyOptions, type VoskReply } from './messages.js';
+import { PacedFeeder } from '../paced-feeder.js';
+import { configMessageSchema, eofMessageSchema, resetMessageSchema, resultReply, type ConfigMessage, type ReplyOptions, type VoskReply } from './messages.js';
 
 export const PROTOCOL = 'vosk';
 
@@ -20,15 +21,15 @@ type State = 'configuring' | 'streaming' | 'ending' | 'gone';
  * One vosk-server client. configuring (config messages) -> streaming (first audio opened the call)
  * -> ending (eof: flush, final result, close) -> gone.
  *
- * Reply contract. vosk-server decodes each audio message synchronously and answers it with a
- * partial or a result. Our recognizer runs off the main thread and its results arrive later, so each
- * audio message is answered at once with what is known by then: the oldest final utterance not yet
- * sent (`{"result": [...], "text": ...}`), else the latest partial of the utterance in progress
- * (`{"partial": ...}`, "" after a final). Every audio message gets exactly one reply, in order, and
- * no final is lost: finals that arrive faster than audio messages wait for the next replies, and
- * all still unsent at eof are merged into the one final result, sent after the recognizer flushed.
- * Results therefore trail the audio by the recognizer's latency (a few hundred ms), as they would
- * with a loaded vosk-server.
+ * Reply contract, as vosk-server's: each audio message is answered with one partial or result once
+ * that audio is decoded, in order. A client that waits for each reply (websocket/test.py) is thereby
+ * held to decoding speed and never loses audio; one that sends without waiting has its socket paused
+ * while the recognizer is half a queue behind (PacedFeeder), so TCP slows it down instead of audio
+ * being dropped. A reply carries the oldest final utterance not yet sent (`{"result": [...], "text":
+ * ...}`), else the latest partial (`{"partial": ...}`, "" after a final). `{"reset": 1}` is answered,
+ * after the audio before it, with the finals not yet sent merged into one result; the stream carries
+ * on. At eof, after the last audio reply, the recognizer is flushed and everything final not yet
+ * sent is merged into the one final result; then the server closes.
  *
  * Faults close the socket with a reason (vosk-server has no error message; it closes too).
  */
@@ -39,6 +40,7 @@ export class VoskStream {
   private readonly reply: ReplyOptions = { words: true, maxAlternatives: 0 };
   private readonly finals: TranscriptEvent[] = [];
   private partial = '';
+  private feeder: PacedFeeder | undefined;
   private readonly startTimer: NodeJS.Timeout;
 
   constructor(
@@ -62,14 +64,18 @@ export class VoskStream {
       if (!eof.success) throw new CallInputError('bad_message', 'eof must be {"eof" : 1}');
       return this.onEof();
     }
-    throw new CallInputError('unknown_message', 'text messages are {"config": {...}} or {"eof" : 1}');
+    if (isObject && 'reset' in json) {
+      const reset = resetMessageSchema.safeParse(json);
+      if (!reset.success) throw new CallInputError('bad_message', 'reset must be {"reset" : 1}');
+      return this.onReset();
+    }
+    throw new CallInputError('unknown_message', 'text messages are {"config": {...}}, {"reset" : 1} or {"eof" : 1}');
   }
 
   onBinary(bytes: Buffer): void {
     if (this.state === 'gone' || this.state === 'ending') return;
-    const session = this.session ?? this.begin();
-    session.pushAudio(bytes);
-    this.send(this.nextReply());
+    if (!this.session) this.begin();
+    this.feeder!.push(bytes, () => this.send(this.nextReply()));
   }
 
   fail(err: unknown): void {
@@ -81,8 +87,10 @@ export class VoskStream {
 
   onClose(): void {
     clearTimeout(this.startTimer);
-    const streaming = this.state === 'streaming';
+    const streaming = this.state === 'streaming' || this.state === 'ending';
     this.state = 'gone';
+    // Audio the client sent before going away still counts (the drop policy applies to it).
+    this.feeder?.flush();
     if (streaming) void this.session?.stop('disconnect');
   }
 
@@ -113,7 +121,7 @@ export class VoskStream {
       this.ctx.log.info({ protocol: PROTOCOL, callId: this.session?.callId, phrases: config.phrase_list.length }, 'phrase_list ignored: the shared recognizer has no per-call grammar');
   }
 
-  private begin(): CallSession {
+  private begin(): void {
     clearTimeout(this.startTimer);
     const party = this.ctx.config.protocols.vosk.party;
     this.state = 'streaming';
@@ -125,6 +133,13 @@ export class VoskStream {
       language: this.ctx.config.protocols.vosk.language,
       metadata: {},
     });
+    const { asr } = this.ctx.config;
+    this.feeder = new PacedFeeder(
+      this.session,
+      { maxQueueMs: asr.maxQueueMs, pacing: { bytesPerMs: (this.sampleRate * 2) / 1000, chunkMs: asr.chunkMs } },
+      this.socket,
+      { onError: (err) => this.fail(err), onDrainedStop: () => this.finishEof() },
+    );
     this.session.events$.subscribe(
       guardedObserver(
         {
@@ -141,7 +156,6 @@ export class VoskStream {
         (err) => this.fail(err),
       ),
     );
-    return this.session;
   }
 
   private nextReply(): VoskReply {
@@ -149,15 +163,28 @@ export class VoskStream {
     return final ? resultReply([final], this.reply) : { partial: this.partial };
   }
 
-  /** eof: flush the recognizer, answer with everything final not yet sent, close (as vosk-server does). */
+  /** reset: once the audio before it is answered, the finals not yet sent as one result; the stream carries on. */
+  private onReset(): void {
+    const feeder = this.feeder;
+    if (!feeder) return this.send(resultReply([], this.reply));
+    // A marker frame of no audio: its reply comes after every earlier frame's.
+    feeder.push(Buffer.alloc(0), () => this.send(resultReply(this.finals.splice(0), this.reply)));
+  }
+
+  /** eof: after the last audio reply, flush the recognizer, answer with everything final not yet sent, close (as vosk-server does). */
   private onEof(): void {
-    if (!this.session) {
+    if (!this.feeder) {
       this.send(resultReply([], this.reply));
       this.close(1000, 'eof');
       return;
     }
     this.state = 'ending';
+    this.feeder.stop();
+  }
+
+  private finishEof(): void {
     const session = this.session;
+    if (!session || this.state === 'gone') return;
     void session
       .stop('stop')
       .then(() => {
@@ -175,6 +202,7 @@ export class VoskStream {
     if (this.state === 'gone') return;
     clearTimeout(this.startTimer);
     this.state = 'gone';
+    this.feeder?.dispose();
     this.socket.close(code, closeReason(reason));
   }
 }
