@@ -16,6 +16,7 @@ COPY scripts/libvosk.mjs ./scripts/libvosk.mjs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+COPY scripts/build-console.mjs ./scripts/build-console.mjs
 RUN npm run build && npm prune --omit=dev
 
 # ---- runtime: slim Node, non-root ----

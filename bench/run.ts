@@ -7,14 +7,14 @@
  * prefix and streams generated stereo mu-law 8 kHz calls over real WebSockets as fast as the
  * engine takes them.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { buildCallAudio, frames, type GeneratedCall, type ScriptLine } from '../src/asr/tiny-model/call-script.js';
+import { deleteKeys, ipc } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
 interface Scenario {
@@ -44,7 +44,6 @@ interface ScenarioResult extends Scenario {
   alerts: number;
 }
 
-type ChildReply = { ok: string; [key: string]: unknown };
 
 const SCENARIOS: Scenario[] = [
   { name: 'tiny-1-call', model: 'tiny', calls: 1, callSeconds: 60, analytics: true, maxQueueMs: 600_000, pacing: 'max' },
@@ -158,7 +157,7 @@ async function runScenario(scenario: Scenario, modelDir: string): Promise<Scenar
   } finally {
     child.send({ cmd: 'exit' });
     await new Promise((r) => child.once('exit', r));
-    await deleteKeys(prefix);
+    await deleteKeys(REDIS_URL, prefix);
   }
 }
 
@@ -210,38 +209,6 @@ async function sendAll(socket: WebSocket, audio: readonly Buffer[]): Promise<voi
     socket.send(frame);
   }
   socket.send(JSON.stringify({ type: 'stop' }));
-}
-
-function ipc(child: ChildProcess) {
-  const replies: ChildReply[] = [];
-  let wake: (() => void) | undefined;
-  child.on('message', (m: ChildReply) => {
-    replies.push(m);
-    wake?.();
-  });
-  return async (command: object | undefined, expect: string): Promise<ChildReply> => {
-    if (command) child.send(command);
-    for (;;) {
-      const i = replies.findIndex((r) => r.ok === expect || r.ok === 'error');
-      if (i >= 0) {
-        const [reply] = replies.splice(i, 1);
-        if (reply!.ok === 'error') throw new Error(`engine: ${String(reply!.message)}`);
-        return reply!;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  };
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
 }
 
 function round(n: number): number {

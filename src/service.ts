@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { RuleStore } from './analytics/rules/loader.js';
 import { VoskAsrEngine } from './asr/vosk-engine.js';
 import type { Config } from './config/schema.js';
+import { startConsole } from './console/server.js';
 import type { IngestContext } from './ingest/adapter.js';
 import { startHttpServer, type HttpServerHandle } from './ingest/http-server.js';
 import { WS_ADAPTERS } from './ingest/ws-adapters.js';
@@ -75,11 +76,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
       { httpHost: bindHost(config.server.host, open), grpcHost: bindHost(config.grpc.host, open) },
       'no auth.apiKeys configured: every endpoint except AudioHook accepts unauthenticated clients; set auth.apiKeys before exposing the engine',
     );
+  const supervisorConsole = config.console.enabled ? await startConsole(config, metrics, log) : undefined;
   const http: HttpServerHandle = await startHttpServer(
     ctx,
     WS_ADAPTERS,
     { readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }) },
     bindHost(config.server.host, open),
+    supervisorConsole ? [supervisorConsole.routes] : [],
   );
   const grpc = config.grpc.enabled ? await startGrpcServer(ctx, bindHost(config.grpc.host, open)) : undefined;
   log.info({ httpPort: http.port, grpcPort: grpc?.port, tls: config.server.tls !== undefined }, 'voc-engine serving');
@@ -91,6 +94,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     const result = await engine.drain(drainTimeoutMs);
     if (!closed) {
       closed = true;
+      await supervisorConsole?.close();
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
       await spikes?.stop();

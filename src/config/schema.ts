@@ -70,6 +70,27 @@ export const authSchema = z
   })
   .strict();
 
+export const consoleSchema = z
+  .object({
+    /** Serve the supervisor console at /console (authenticated with auth.apiKeys). */
+    enabled: z.boolean().default(true),
+    /** Lifetime of a console login (httpOnly session cookie, session kept in Redis). */
+    sessionTtlMs: z.number().int().min(60_000).max(30 * 24 * 3600 * 1000).default(12 * 3600 * 1000),
+    /** Live-feed connections served at once; more are refused (503). */
+    maxClients: z.number().int().min(1).max(10_000).default(100),
+    /** A browser whose unsent live-feed data exceeds this is disconnected (it reconnects and catches up from Redis). */
+    maxClientBufferedBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+    /** Live updates are sent to browsers in batches at this interval. */
+    flushIntervalMs: z.number().int().min(10).max(1000).default(50),
+    /** Most alerts one catch-up or initial load returns. */
+    maxAlertsPerRead: z.number().int().min(10).max(10_000).default(500),
+    /** Most calls the board lists (active, then recently ended). */
+    maxBoardCalls: z.number().int().min(10).max(5000).default(500),
+    /** Largest accepted request body (login, acknowledge). */
+    maxBodyBytes: z.number().int().min(256).max(1024 * 1024).default(4096),
+  })
+  .strict();
+
 export const redisSchema = z
   .object({
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
@@ -79,6 +100,8 @@ export const redisSchema = z
     retentionMs: z.number().int().min(1000).default(7 * 24 * 3600 * 1000),
     /** Approximate cap (XADD MAXLEN ~) of the global alert stream. */
     alertStreamMaxLen: z.number().int().min(10).default(100_000),
+    /** Ended calls kept in the `<prefix>:calls:recent` index (the console's list of recent calls). */
+    recentCallsMax: z.number().int().min(1).max(100_000).default(1000),
     /** Cluster mode: connect with ioredis Cluster to these seed nodes instead of `url`. */
     cluster: z.boolean().default(false),
     /** Outgoing writes buffered while Redis is down before new ones are dropped (and counted). */
@@ -271,6 +294,7 @@ export const configSchema = z
     protocols: protocolsSchema.default(protocolsSchema.parse({})),
     /** Voice of the Customer across calls: driver counts, spikes, department streams (docs/voc.md). */
     voc: vocOptionsSchema.default(vocOptionsSchema.parse({})),
+    console: consoleSchema.default(consoleSchema.parse({})),
   })
   .strict();
 
@@ -283,3 +307,4 @@ export type TlsOptions = z.infer<typeof tlsSchema>;
 export type GrpcOptions = z.infer<typeof grpcSchema>;
 export type LimitsOptions = z.infer<typeof limitsSchema>;
 export type ProtocolsOptions = z.infer<typeof protocolsSchema>;
+export type ConsoleOptions = z.infer<typeof consoleSchema>;

@@ -190,7 +190,17 @@ export const callEndedMessageSchema = z
   })
   .meta({ title: 'Call ended', description: 'Published on <prefix>:calls when a call ends (after its summary is stored)' });
 
+export const callTagsMessageSchema = z
+  .object({
+    type: z.literal('call_tags'),
+    v,
+    callId: z.string(),
+    tags: z.array(z.string()).describe('Tags newly applied to the call'),
+  })
+  .meta({ title: 'Call tags', description: 'Published on <prefix>:calls when tags are applied to a call in progress' });
+
 export type CallStartedMessage = z.infer<typeof callStartedMessageSchema>;
+export type CallTagsMessage = z.infer<typeof callTagsMessageSchema>;
 export type CallEndedMessage = z.infer<typeof callEndedMessageSchema>;
 
 const decimal = z.string().regex(/^\d+$/, 'a decimal integer');

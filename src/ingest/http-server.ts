@@ -12,6 +12,13 @@ export interface HealthProbe {
   readiness(): Record<string, boolean>;
 }
 
+/** More HTTP routes on the same port (the console): requests and upgrades under paths they own. */
+export interface HttpRoutes {
+  owns(path: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
 export interface HttpServerHandle {
   server: Server;
   port: number;
@@ -28,16 +35,22 @@ export async function startHttpServer(
   adapters: readonly WsProtocolAdapter[],
   health: HealthProbe,
   host: string,
+  extraRoutes: readonly HttpRoutes[] = [],
 ): Promise<HttpServerHandle> {
   const { port, maxMessageBytes, tls } = ctx.config.server;
   const routes = new Map(adapters.map((adapter) => [adapter.path, { adapter, wss: createWss(adapter, maxMessageBytes) }]));
   const keys = new ApiKeys(ctx.config.auth.apiKeys);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => void handleHttp(req, res, ctx, health, keys);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const extra = extraRoutes.find((r) => r.owns(new URL(req.url ?? '/', 'http://localhost').pathname));
+    void (extra ? extra.handle(req, res) : handleHttp(req, res, ctx, health, keys));
+  };
   // With server.tls, the same port speaks HTTPS/WSS (and checks client certificates when a CA is given).
   const server: Server = tls ? createTlsServer(readTlsFiles(tls), onRequest) : createServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const extra = extraRoutes.find((r) => r.owns(path));
+    if (extra) return extra.upgrade(req, socket, head);
     const route = routes.get(path);
     if (!route) return refuseUpgrade(socket, 404, 'Not Found');
     const { adapter } = route;

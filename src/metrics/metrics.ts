@@ -25,6 +25,8 @@ export class EngineMetrics {
   readonly asrBacklogSeconds: Gauge;
   readonly capacityCalls: Gauge;
   readonly admissionRefusals: Counter<'reason'>;
+  readonly consoleClients: Gauge;
+  readonly consoleSlowClients: Counter;
 
   constructor(options: { registry?: Registry; defaults?: boolean } = {}) {
     this.registry = options.registry ?? new Registry();
@@ -36,6 +38,12 @@ export class EngineMetrics {
         eventLoopMonitoringPrecision: 1,
       });
     const registers = [this.registry];
+    this.consoleClients = new Gauge({ name: 'voc_console_clients', help: 'Browsers connected to the console live feed', registers });
+    this.consoleSlowClients = new Counter({
+      name: 'voc_console_slow_clients_total',
+      help: 'Console browsers disconnected because their unsent live-feed data exceeded console.maxClientBufferedBytes',
+      registers,
+    });
     this.activeCalls = new Gauge({ name: 'voc_active_calls', help: 'Calls in progress', labelNames: ['protocol'], registers });
     this.callsTotal = new Counter({
       name: 'voc_calls_total',

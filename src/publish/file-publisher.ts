@@ -26,6 +26,7 @@ export class FileCallPublisher implements CallPublisher {
   async callStarted(): Promise<void> {}
   async alert(): Promise<void> {}
   async alertWithdrawn(): Promise<void> {}
+  async transcript(): Promise<void> {}
   async tags(): Promise<void> {}
   async driver(): Promise<void> {}
 
@@ -57,6 +58,9 @@ export class FanOutPublisher implements CallPublisher {
   }
   async alertWithdrawn(...args: Parameters<CallPublisher['alertWithdrawn']>): Promise<void> {
     await Promise.all(this.targets.map((t) => t.alertWithdrawn(...args)));
+  }
+  async transcript(...args: Parameters<CallPublisher['transcript']>): Promise<void> {
+    await Promise.all(this.targets.map((t) => t.transcript(...args)));
   }
   async tags(...args: Parameters<CallPublisher['tags']>): Promise<void> {
     await Promise.all(this.targets.map((t) => t.tags(...args)));

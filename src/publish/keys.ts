@@ -7,9 +7,16 @@
  *   <p>:call:{<callId>}:tags       SET     tags applied to the call
  *   <p>:call:{<callId>}:alerts     STREAM  the call's alerts (field `event` = JSON AlertEvent)
  *   <p>:call:{<callId>}:summary    STRING  the CallSummary JSON, written at call end
+ *   <p>:call:{<callId>}:transcript STREAM  the call's final transcript lines (field `event` = JSON TranscriptEvent)
+ *   <p>:call:{<callId>}:acks       HASH    supervisor console: alert id -> JSON {ackedBy, ackedAt, assignee, updatedAt}
  *   <p>:alerts                     STREAM  all alerts of all calls, capped (XADD MAXLEN ~), field `event`
  *   <p>:alerts                     PUBSUB  channel: every alert / alert_withdrawn event as JSON
- *   <p>:calls                      PUBSUB  channel: call lifecycle {type:"call_started"|"call_ended", ...}
+ *   <p>:calls                      PUBSUB  channel: call lifecycle {type:"call_started"|"call_ended"|"call_tags", ...}
+ *   <p>:transcripts                PUBSUB  channel: every final transcript line as JSON
+ *   <p>:calls:active               ZSET    callIds of calls in progress, scored by start time (ms)
+ *   <p>:calls:recent               ZSET    callIds of ended calls, scored by end time (ms), capped
+ *   <p>:console                    PUBSUB  channel: console changes (acks, assignments) for every instance
+ *   <p>:console:session:<digest>   STRING  console login session (TTL = session lifetime)
  *
  * Per-call keys expire `retentionMs` after the call ends (while active they carry a safety TTL of
  * maxCallDurationMs + retentionMs so a crashed instance cannot leave them forever).
@@ -29,6 +36,12 @@ export class RedisKeys {
   callSummary(callId: string): string {
     return `${this.call(callId)}:summary`;
   }
+  callTranscript(callId: string): string {
+    return `${this.call(callId)}:transcript`;
+  }
+  callAcks(callId: string): string {
+    return `${this.call(callId)}:acks`;
+  }
   /** Global alert stream (one key, so one slot in a cluster). */
   alertStream(): string {
     return `${this.prefix}:alerts`;
@@ -38,6 +51,25 @@ export class RedisKeys {
   }
   callsChannel(): string {
     return `${this.prefix}:calls`;
+  }
+  /** Driver events (docs/voc.md). */
+  driversChannel(): string {
+    return `${this.prefix}:drivers`;
+  }
+  transcriptChannel(): string {
+    return `${this.prefix}:transcripts`;
+  }
+  activeCalls(): string {
+    return `${this.prefix}:calls:active`;
+  }
+  recentCalls(): string {
+    return `${this.prefix}:calls:recent`;
+  }
+  consoleChannel(): string {
+    return `${this.prefix}:console`;
+  }
+  consoleSession(digest: string): string {
+    return `${this.prefix}:console:session:${digest}`;
   }
 }
 

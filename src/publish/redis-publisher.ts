@@ -1,6 +1,6 @@
 import type { RedisOptions } from '../config/schema.js';
-import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent } from '../events/schema.js';
-import type { CallEndedMessage, CallStartedMessage } from '../events/wire.js';
+import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent, TranscriptEvent } from '../events/schema.js';
+import type { CallEndedMessage, CallStartedMessage, CallTagsMessage } from '../events/wire.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallStart } from '../session/types.js';
@@ -12,6 +12,8 @@ export interface CallPublisher {
   callStarted(start: CallStart, startedAt: Date): Promise<void>;
   alert(event: AlertEvent): Promise<void>;
   alertWithdrawn(event: AlertWithdrawnEvent): Promise<void>;
+  /** A final transcript line (partials are not stored). */
+  transcript(event: TranscriptEvent): Promise<void>;
   tags(callId: string, tags: readonly string[]): Promise<void>;
   /** The call's drivers changed (docs/voc.md). */
   driver(event: DriverEvent): Promise<void>;
@@ -38,6 +40,8 @@ export class RedisCallPublisher implements CallPublisher {
   constructor(
     private readonly redis: RedisClient,
     private readonly options: Pick<RedisOptions, 'prefix' | 'retentionMs' | 'alertStreamMaxLen' | 'maxPendingWrites'> & {
+      /** Ended calls kept in the recent-calls index (redis.recentCallsMax; 1000 when not given). */
+      recentCallsMax?: number;
       /** Written into each call's hash, so operators can tell which instance held a call (e.g. one that died). */
       instance?: string;
     },
@@ -71,6 +75,7 @@ export class RedisCallPublisher implements CallPublisher {
         .pexpire(key, this.activeTtlMs)
         .exec()
         .then(throwOnMultiError);
+      await this.redis.zadd(this.keys.activeCalls(), startedAt.getTime(), start.callId);
       await this.redis.publish(
         this.keys.callsChannel(),
         JSON.stringify({ type: 'call_started', v: 1, callId: start.callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() } satisfies CallStartedMessage),
@@ -114,6 +119,18 @@ export class RedisCallPublisher implements CallPublisher {
     ];
   }
 
+  transcript(event: TranscriptEvent): Promise<void> {
+    if (!event.final) return Promise.resolve();
+    const json = JSON.stringify(event);
+    return this.write('transcript', event.callId, async () => {
+      const key = this.keys.callTranscript(event.callId);
+      await allSent([
+        this.redis.multi().xadd(key, 'MAXLEN', '~', 10_000, '*', 'event', json).pexpire(key, this.activeTtlMs).exec().then(throwOnMultiError),
+        this.redis.publish(this.keys.transcriptChannel(), json),
+      ]);
+    });
+  }
+
   tags(callId: string, tags: readonly string[]): Promise<void> {
     if (tags.length === 0) return Promise.resolve();
     return this.write('tags', callId, async () => {
@@ -122,6 +139,7 @@ export class RedisCallPublisher implements CallPublisher {
         await this.redis.multi().sadd(tagsKey, ...tags).pexpire(tagsKey, this.activeTtlMs).scard(tagsKey).exec(),
       );
       await this.redis.hset(this.keys.call(callId), 'tagsCount', Number(cardinality));
+      await this.redis.publish(this.keys.callsChannel(), JSON.stringify({ type: 'call_tags', v: 1, callId, tags: [...tags] } satisfies CallTagsMessage));
     });
   }
 
@@ -130,7 +148,7 @@ export class RedisCallPublisher implements CallPublisher {
     return this.write('driver', event.callId, async () => {
       const { primary } = event;
       await this.redis.hset(this.keys.call(event.callId), { driver: primary.id, department: primary.department ?? '' });
-      await this.redis.publish(`${this.options.prefix}:drivers`, json);
+      await this.redis.publish(this.keys.driversChannel(), json);
     });
   }
 
@@ -157,6 +175,16 @@ export class RedisCallPublisher implements CallPublisher {
         .pexpire(this.keys.callTags(callId), ttl)
         .pexpire(this.keys.callAlerts(callId), ttl)
         .pexpire(this.keys.callSummary(callId), ttl)
+        .pexpire(this.keys.callTranscript(callId), ttl)
+        .pexpire(this.keys.callAcks(callId), ttl)
+        .exec()
+        .then(throwOnMultiError);
+      // The console's call lists; global keys, so written apart from the call's slot.
+      await this.redis
+        .multi()
+        .zrem(this.keys.activeCalls(), callId)
+        .zadd(this.keys.recentCalls(), Date.parse(summary.endedAt), callId)
+        .zremrangebyrank(this.keys.recentCalls(), 0, -(this.options.recentCallsMax ?? 1000) - 1)
         .exec()
         .then(throwOnMultiError);
       await this.redis.publish(

@@ -183,7 +183,10 @@ export class LiveCallSession implements CallSession {
   }
 
   private emitTranscript(event: TranscriptEvent): void {
-    if (event.final) this.transcript.push(event);
+    if (event.final) {
+      this.transcript.push(event);
+      void this.deps.publisher.transcript(event);
+    }
     this.events.next(event);
     this.transcripts.next(event);
   }

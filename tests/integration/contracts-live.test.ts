@@ -71,9 +71,15 @@ describe('published contracts against a live call (real libvosk, real Redis)', (
     }
     await new Promise((r) => setTimeout(r, 200));
     const lifecycle = published.filter((p) => p.channel === keys.callsChannel()).map((p) => p.message);
-    expect(lifecycle.map((m) => m.type)).toEqual(['call_started', 'call_ended']);
+    // call_started first, call_ended last; tags applied during the call in between.
+    const lifecycleTypes = lifecycle.map((m) => m.type);
+    expect(lifecycleTypes[0]).toBe('call_started');
+    expect(lifecycleTypes.at(-1)).toBe('call_ended');
+    expect(lifecycleTypes.slice(1, -1).every((t) => t === 'call_tags')).toBe(true);
+    expect(lifecycleTypes).toContain('call_tags');
     expectValid(publishedSchema('redis/call-started'), lifecycle[0], 'call_started');
-    expectValid(publishedSchema('redis/call-ended'), lifecycle[1], 'call_ended');
+    expectValid(publishedSchema('redis/call-ended'), lifecycle.at(-1), 'call_ended');
+    for (const tags of lifecycle.slice(1, -1)) expectValid(publishedSchema('redis/call-tags'), tags, 'call_tags');
     const alerts = published.filter((p) => p.channel === keys.alertChannel()).map((p) => p.message);
     expect(alerts.length).toBeGreaterThan(0);
     for (const a of alerts) expectValid(alert, a, 'published alert');

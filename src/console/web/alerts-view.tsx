@@ -1,0 +1,95 @@
+import { useState } from 'preact/hooks';
+import type { AlertEvent } from '../../events/schema.js';
+import type { AckState, AlertEntry } from '../wire.js';
+import { api } from './api.js';
+import { clock, timeOfDay } from './format.js';
+import { SEVERITIES, type ConsoleState } from './state.js';
+
+/** Rows rendered at once; the rest stay in memory (and in Redis). */
+const MAX_ROWS = 300;
+
+export function AlertRow({ entry, ack, withdrawn, me }: { entry: AlertEntry & { event: AlertEvent }; ack: AckState | undefined; withdrawn: boolean; me: string }) {
+  const { event } = entry;
+  const [assignee, setAssignee] = useState(ack?.assignee ?? '');
+  const [error, setError] = useState('');
+  const send = (action: 'ack' | 'assign') => {
+    setError('');
+    api.ack({ alertId: event.id, action, by: me, ...(action === 'assign' ? { assignee } : {}) }).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  };
+  const inputId = `assign-${event.id}`;
+  return (
+    <li class={`alert sev-border-${event.severity}${withdrawn ? ' withdrawn' : ''}${ack?.ackedBy ? ' acked' : ''}`} data-alert-id={event.id}>
+      <div class="alert-head">
+        <span class={`badge sev-${event.severity}`}>{event.severity}</span> <strong>{event.category}</strong> <span class="muted">{event.kind}</span>{' '}
+        <a href={`#/call/${encodeURIComponent(event.callId)}`}>{event.callId}</a> <span class="muted">at {clock(event.startMs)}</span>{' '}
+        <span class="muted">{timeOfDay(event.raisedAt)}</span>
+        {event.tentative && !withdrawn && <span class="muted"> (tentative)</span>}
+        {withdrawn && <span class="muted"> (withdrawn)</span>}
+      </div>
+      {event.phrase && (
+        <div>
+          {event.party ?? ''}: “{event.phrase}”
+        </div>
+      )}
+      <div class="ack-row">
+        {ack?.ackedBy ? (
+          <span class="ack-state">
+            Acknowledged by {ack.ackedBy} {timeOfDay(ack.ackedAt)}
+          </span>
+        ) : (
+          <button type="button" onClick={() => send('ack')} disabled={!me}>
+            Acknowledge
+          </button>
+        )}
+        <label for={inputId} class="sr-only">
+          Assign alert to
+        </label>
+        <input id={inputId} class="assign" value={assignee} onInput={(e) => setAssignee(e.currentTarget.value)} placeholder="assign to" maxLength={100} />
+        <button type="button" onClick={() => send('assign')} disabled={!me}>
+          Assign
+        </button>
+        {ack?.assignee && <span class="assignee">Assigned to {ack.assignee}</span>}
+        {error && <span class="error" role="alert">{error}</span>}
+      </div>
+    </li>
+  );
+}
+
+/** Live alert feed of all calls, newest first, with severity filters, acknowledge and assign. */
+export function AlertsView({ state, me }: { state: ConsoleState; me: string }) {
+  const [hidden, setHidden] = useState<Set<string>>(new Set());
+  const [openOnly, setOpenOnly] = useState(false);
+  const all = state.alertList();
+  const shown = all.filter((a) => !hidden.has(a.event.severity) && !(openOnly && state.acks.get(a.event.id)?.ackedBy));
+  const toggle = (severity: string) => {
+    const next = new Set(hidden);
+    if (next.has(severity)) next.delete(severity);
+    else next.add(severity);
+    setHidden(next);
+  };
+  return (
+    <section aria-labelledby="alerts-title">
+      <h2 id="alerts-title">
+        Alert feed <span class="count">{all.length}</span>
+      </h2>
+      <fieldset class="toolbar">
+        <legend>Severities</legend>
+        {SEVERITIES.map((s) => (
+          <label>
+            <input type="checkbox" checked={!hidden.has(s)} onChange={() => toggle(s)} /> {s}
+          </label>
+        ))}
+        <label>
+          <input type="checkbox" checked={openOnly} onChange={() => setOpenOnly(!openOnly)} /> unacknowledged only
+        </label>
+      </fieldset>
+      {!me && <p class="hint">Enter your name at the top to acknowledge and assign.</p>}
+      <ul class="alerts" aria-live="polite">
+        {shown.slice(0, MAX_ROWS).map((a) => (
+          <AlertRow key={a.event.id} entry={a} ack={state.acks.get(a.event.id)} withdrawn={state.withdrawn.has(a.event.id)} me={me} />
+        ))}
+      </ul>
+      {shown.length === 0 && <p class="empty">No alerts.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,245 @@
+import type uPlot from 'uplot';
+import type { AlertEvent, CallSummary, Evidence, TranscriptEvent } from '../../events/schema.js';
+import type { CallDetail } from '../wire.js';
+import { AlertRow } from './alerts-view.js';
+import { Chart } from './chart.js';
+import { clock, percent, timeOfDay } from './format.js';
+import { SEVERITIES, type ConsoleState } from './state.js';
+
+/** Summary sections as docs/analytics.md describes them (only the fields shown here). */
+interface TalkSection {
+  silence?: { count: number; totalMs: number; longestMs: number };
+  overtalk?: { count: number; totalMs: number };
+  parties?: Record<string, { talkMs: number; talkRatio: number | null; wordsPerMinute: number | null }>;
+}
+interface EmotionSection {
+  stages?: Array<{ name: string; startMs: number; endMs: number; score: number | null; parties?: Record<string, number | null> }>;
+}
+interface RaisedToneSection {
+  episodes?: Array<{ party: string; startMs: number; endMs: number; severity: string }>;
+}
+interface ScorecardSection {
+  name: string;
+  score: number | null;
+  passScore: number;
+  passed: boolean | null;
+  checks: Array<{ name: string; description?: string; weight: number; outcome: string; reason: string; evidence: Evidence[] }>;
+}
+
+function section<T>(summary: CallSummary | undefined, name: string): T | undefined {
+  const value = summary?.analytics[name];
+  return typeof value === 'object' && value !== null ? (value as T) : undefined;
+}
+
+/** A transcript line with the words that an alert matched marked. */
+function Line({ line, alerts }: { line: TranscriptEvent; alerts: AlertEvent[] }) {
+  const hits = alerts.filter((a) => a.phrase && (a.party === undefined || a.party === line.party) && a.startMs < line.endMs + 50 && a.endMs > line.startMs - 50);
+  const matched = (w: { startMs: number; endMs: number }) => hits.some((a) => w.startMs >= a.startMs - 50 && w.endMs <= a.endMs + 50);
+  const words = line.words.length > 0 ? line.words : line.text.split(/\s+/).map((word) => ({ word, startMs: line.startMs, endMs: line.startMs }));
+  return (
+    <li class="line" data-party={line.party} data-line={`${line.party}:${line.utterance}`}>
+      <span class="muted time">{clock(line.startMs)}</span>{' '}
+      {words.map((w, i) => {
+        const text = `${i > 0 ? ' ' : ''}`;
+        return line.words.length > 0 && matched(w) ? (
+          <>
+            {text}
+            <mark>{w.word}</mark>
+          </>
+        ) : (
+          `${text}${w.word}`
+        );
+      })}
+    </li>
+  );
+}
+
+function Transcript({ detail, alerts }: { detail: CallDetail; alerts: AlertEvent[] }) {
+  const parties = detail.call.parties.length > 0 ? detail.call.parties : [...new Set(detail.transcript.map((t) => t.party))];
+  return (
+    <div class="transcript">
+      {parties.map((party) => (
+        <section aria-label={`${party} transcript`} class="party">
+          <h3>{party}</h3>
+          <ol>
+            {detail.transcript
+              .filter((t) => t.party === party)
+              .map((t) => (
+                <Line key={`${t.party}-${t.utterance}`} line={t} alerts={alerts} />
+              ))}
+          </ol>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+/** Alerts on the call's timeline (severity on y), and raised-tone episodes with the emotion curve. */
+function Charts({ alerts, summary, parties }: { alerts: AlertEvent[]; summary: CallSummary | undefined; parties: string[] }) {
+  const xs = alerts.map((a) => a.startMs / 1000);
+  const alertData: uPlot.AlignedData = [xs, alerts.map((a) => SEVERITIES.indexOf(a.severity))];
+
+  const episodes = section<RaisedToneSection>(summary, 'raisedTone')?.episodes ?? alerts.filter((a) => a.kind === 'raised_tone').map((a) => ({ party: a.party ?? '', startMs: a.startMs, endMs: a.endMs, severity: a.severity }));
+  const stages = section<EmotionSection>(summary, 'emotionCurve')?.stages ?? [];
+  const points = new Set<number>();
+  for (const s of stages) points.add((s.startMs + s.endMs) / 2000);
+  for (const e of episodes) {
+    points.add(e.startMs / 1000);
+    points.add(e.endMs / 1000);
+  }
+  const x = [...points].sort((a, b) => a - b);
+  const stageAt = (t: number) => stages.find((s) => (s.startMs + s.endMs) / 2000 === t);
+  const emotionData: uPlot.AlignedData = [
+    x,
+    x.map((t) => stageAt(t)?.score ?? null),
+    ...parties.map((party) => x.map((t) => (episodes.some((e) => e.party === party && t >= e.startMs / 1000 && t <= e.endMs / 1000) ? 5.5 : null))),
+  ];
+  const palette = ['#ff7b72', '#d2a8ff'];
+  return (
+    <div class="charts">
+      <Chart
+        title="Alerts on the call timeline"
+        data={alertData}
+        series={[{ label: 'alert severity', stroke: '#ffa657', width: 0, points: { show: true, size: 9, fill: '#ffa657' }, paths: () => null }]}
+        yRange={[-0.5, 4.5]}
+        yValues={(v) => SEVERITIES[Math.round(v)] ?? ''}
+      />
+      <Chart
+        title={stages.length > 0 ? 'Emotion curve (1–5) and raised-tone episodes' : 'Raised-tone episodes (emotion curve at call end)'}
+        data={emotionData}
+        series={[
+          { label: 'emotion', stroke: '#79c0ff', width: 2, spanGaps: true },
+          ...parties.map((party, i) => ({ label: `raised tone: ${party}`, stroke: palette[i % palette.length], width: 6, spanGaps: false })),
+        ]}
+        yRange={[0.5, 6]}
+      />
+    </div>
+  );
+}
+
+function Talk({ summary, alerts }: { summary: CallSummary | undefined; alerts: AlertEvent[] }) {
+  const talk = section<TalkSection>(summary, 'talk');
+  if (!talk) {
+    const silences = alerts.filter((a) => a.kind === 'silence').length;
+    const overtalks = alerts.filter((a) => a.kind === 'overtalk').length;
+    return (
+      <p>
+        Live: {silences} silence alert(s), {overtalks} overtalk alert(s). Talk ratio, silence and overtalk totals come with the call's summary.
+      </p>
+    );
+  }
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Party</th>
+          <th scope="col">Talk time</th>
+          <th scope="col">Talk ratio</th>
+          <th scope="col">Words/min</th>
+        </tr>
+      </thead>
+      <tbody>
+        {Object.entries(talk.parties ?? {}).map(([party, p]) => (
+          <tr>
+            <td>{party}</td>
+            <td class="num">{clock(p.talkMs)}</td>
+            <td class="num">{percent(p.talkRatio)}</td>
+            <td class="num">{p.wordsPerMinute === null ? '–' : Math.round(p.wordsPerMinute)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <td colSpan={4}>
+            Silence: {talk.silence?.count ?? 0} span(s), {clock(talk.silence?.totalMs ?? 0)} total, longest {clock(talk.silence?.longestMs ?? 0)}. Overtalk:{' '}
+            {talk.overtalk?.count ?? 0} span(s), {clock(talk.overtalk?.totalMs ?? 0)} total.
+          </td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
+
+function Scorecard({ summary }: { summary: CallSummary | undefined }) {
+  const card = section<ScorecardSection>(summary, 'scorecard');
+  if (!card) return <p>{summary ? 'No scorecard configured.' : 'The scorecard is scored at the call’s end.'}</p>;
+  return (
+    <>
+      <p>
+        {card.name}: score {card.score ?? '–'} (pass {card.passScore}) — {card.passed === null ? 'not applicable' : card.passed ? 'passed' : 'failed'}
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Check</th>
+            <th scope="col">Weight</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Evidence</th>
+          </tr>
+        </thead>
+        <tbody>
+          {card.checks.map((c) => (
+            <tr>
+              <td>{c.description ?? c.name}</td>
+              <td class="num">{c.weight}</td>
+              <td>
+                {c.outcome} <span class="muted">({c.reason})</span>
+              </td>
+              <td>{c.evidence.map((e) => `${e.party ? `${e.party}: ` : ''}“${e.text}” at ${clock(e.startMs)}`).join('; ') || '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** One call: live transcript with matches marked, alerts, charts, talk measures, scorecard, summary. */
+export function CallView({ state, me }: { state: ConsoleState; me: string }) {
+  const detail = state.detail;
+  if (!detail) return <p>Loading call…</p>;
+  const { call, summary } = detail;
+  const alerts = detail.alerts
+    .map((a) => a.event)
+    .filter((e): e is AlertEvent => e.type === 'alert' && !state.withdrawn.has(e.id))
+    .sort((a, b) => a.startMs - b.startMs);
+  return (
+    <article aria-labelledby="call-title">
+      <h2 id="call-title">
+        Call {call.callId} <span class="count">{call.state}</span>
+      </h2>
+      <p class="muted">
+        {call.parties.join(' and ')} · {call.protocol} · started {timeOfDay(call.startedAt)}
+        {call.endedAt ? ` · ended ${timeOfDay(call.endedAt)} (${clock(call.durationMs ?? 0)})` : ''}
+        {call.driver ? ` · driver ${call.driver}` : ''} {call.tags.length > 0 ? ` · tags ${call.tags.join(', ')}` : ''}
+      </p>
+      <h3>Transcript</h3>
+      <Transcript detail={detail} alerts={alerts} />
+      <h3>Alerts</h3>
+      <ul class="alerts">
+        {alerts.map((a) => (
+          <AlertRow key={a.id} entry={{ streamId: '', event: a }} ack={state.acks.get(a.id)} withdrawn={false} me={me} />
+        ))}
+      </ul>
+      {alerts.length === 0 && <p class="empty">No alerts.</p>}
+      <Charts alerts={alerts} summary={summary} parties={call.parties} />
+      <h3>Talk ratio, silence and overtalk</h3>
+      <Talk summary={summary} alerts={alerts} />
+      <h3>Scorecard</h3>
+      <Scorecard summary={summary} />
+      {summary && (
+        <>
+          <h3>Stored summary</h3>
+          <p>
+            Ended by {summary.endReason}
+            {summary.cutShort ? ' (cut short)' : ''}, {summary.alertCount} alert(s), tags {summary.tags.join(', ') || '–'}.
+          </p>
+          <details>
+            <summary>Summary JSON</summary>
+            <pre>{JSON.stringify(summary, null, 2)}</pre>
+          </details>
+        </>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,51 @@
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartProps {
+  title: string;
+  /** x values (seconds of call time) then one array per series. */
+  data: uPlot.AlignedData;
+  series: uPlot.Series[];
+  /** y-axis range, when fixed. */
+  yRange?: [number, number];
+  yValues?: (value: number) => string;
+  height?: number;
+}
+
+/** A uPlot chart sized to its container; recreated when its series change, data updated in place. */
+export function Chart({ title, data, series, yRange, yValues, height = 180 }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const shape = series.map((s) => s.label).join('|');
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const options: uPlot.Options = {
+      title,
+      width: Math.max(300, el.clientWidth),
+      height,
+      series: [{ label: 'call time (s)' }, ...series],
+      scales: { x: { time: false }, ...(yRange ? { y: { range: yRange } } : {}) },
+      axes: [
+        { stroke: '#c9d1d9', grid: { stroke: '#30363d' }, ticks: { stroke: '#30363d' } },
+        { stroke: '#c9d1d9', size: 70, grid: { stroke: '#30363d' }, ticks: { stroke: '#30363d' }, ...(yValues ? { values: (_u: uPlot, ticks: number[]) => ticks.map(yValues) } : {}) },
+      ],
+      legend: { show: true },
+    };
+    plot.current = new uPlot(options, data, el);
+    return () => {
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // Recreated only when the set of series changes; data updates go through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shape, title]);
+
+  useEffect(() => {
+    plot.current?.setData(data);
+  }, [data]);
+
+  return <div class="chart" ref={box} role="img" aria-label={title} />;
+}

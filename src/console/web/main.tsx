@@ -1,0 +1,143 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { AlertsView } from './alerts-view.js';
+import { api, Unauthorized } from './api.js';
+import { Board } from './board.js';
+import { CallView } from './call-view.js';
+import { LiveConnection } from './live.js';
+import { Login } from './login.js';
+import { ConsoleState } from './state.js';
+import './styles.css';
+
+type Route = { view: 'calls' } | { view: 'alerts' } | { view: 'call'; callId: string };
+
+function parseRoute(hash: string): Route {
+  const call = /^#\/call\/(.+)$/.exec(hash);
+  if (call?.[1]) return { view: 'call', callId: decodeURIComponent(call[1]) };
+  if (hash === '#/alerts') return { view: 'alerts' };
+  return { view: 'calls' };
+}
+
+const NAME_KEY = 'voc-console-name';
+
+function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
+  const state = useMemo(() => new ConsoleState(), []);
+  const [, setVersion] = useState(0);
+  const [now, setNow] = useState(Date.now());
+  const [route, setRoute] = useState<Route>(parseRoute(location.hash));
+  const [me, setMe] = useState(localStorage.getItem(NAME_KEY) ?? '');
+  const [error, setError] = useState('');
+
+  useEffect(() => state.subscribe(() => setVersion(state.version)), [state]);
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    const onHash = () => setRoute(parseRoute(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      clearInterval(tick);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+
+  const callId = route.view === 'call' ? route.callId : undefined;
+  const live = useMemo(
+    () =>
+      new LiveConnection(state, async () => {
+        const watched = parseRoute(location.hash);
+        if (watched.view === 'call') state.setDetail(await api.call(watched.callId));
+      }),
+    [state],
+  );
+
+  useEffect(() => {
+    const fail = (err: unknown) => (err instanceof Unauthorized ? onUnauthorized() : setError(err instanceof Error ? err.message : String(err)));
+    Promise.all([api.calls(), api.alerts()])
+      .then(([board, page]) => {
+        state.setCalls(board.calls);
+        state.addAlerts(page.entries, page.acks);
+        if (state.lastAlertId === '0-0') state.lastAlertId = page.lastId;
+        live.start();
+      })
+      .catch(fail);
+    return () => live.stop();
+  }, [state, live, onUnauthorized]);
+
+  useEffect(() => {
+    state.setDetail(undefined);
+    if (!callId) return;
+    api.call(callId).then(
+      (detail) => state.setDetail(detail),
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+  }, [callId, state]);
+
+  // The summary is written at the call's end: reload the open call when it ends.
+  const ended = state.detail?.call.state === 'ended' && !state.detail.summary;
+  useEffect(() => {
+    if (!ended || !callId) return;
+    const timer = setTimeout(() => void api.call(callId).then((d) => state.setDetail(d)), 300);
+    return () => clearTimeout(timer);
+  }, [ended, callId, state]);
+
+  const saveName = (name: string) => {
+    setMe(name);
+    localStorage.setItem(NAME_KEY, name);
+  };
+  const logout = () => void api.logout().then(onUnauthorized);
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header>
+        <h1>voc-engine console</h1>
+        <nav aria-label="Views">
+          <a href="#/calls" aria-current={route.view === 'calls' ? 'page' : undefined}>
+            Live calls
+          </a>
+          <a href="#/alerts" aria-current={route.view === 'alerts' ? 'page' : undefined}>
+            Alert feed
+          </a>
+        </nav>
+        <span class={`conn conn-${state.connection}`} role="status" id="connection">
+          {state.connection}
+        </span>
+        <label>
+          Your name <input value={me} onInput={(e) => saveName(e.currentTarget.value)} maxLength={100} id="me" />
+        </label>
+        <button type="button" onClick={logout}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        {route.view === 'calls' && <Board state={state} now={now} />}
+        {route.view === 'alerts' && <AlertsView state={state} me={me} />}
+        {route.view === 'call' && <CallView state={state} me={me} />}
+      </main>
+    </>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<'checking' | 'in' | 'out'>('checking');
+  const check = () =>
+    void api.session().then(
+      (s) => setSession(s.authenticated ? 'in' : 'out'),
+      () => setSession('out'),
+    );
+  useEffect(check, []);
+  const loggedOut = useCallback(() => setSession('out'), []);
+  const loggedIn = useCallback(() => setSession('in'), []);
+  if (session === 'checking') return <p>Loading…</p>;
+  if (session === 'out') return <Login onLoggedIn={loggedIn} />;
+  return <Console onUnauthorized={loggedOut} />;
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
