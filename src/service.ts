@@ -80,7 +80,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const http: HttpServerHandle = await startHttpServer(
     ctx,
     WS_ADAPTERS,
-    { readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }) },
+    {
+      readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }),
+      capacity: () => ({ calls: engine.capacity, active: engine.activeCalls }),
+    },
     bindHost(config.server.host, open),
     supervisorConsole ? [supervisorConsole.routes] : [],
   );

@@ -43,6 +43,13 @@ export interface AsrStream {
 export interface AsrEngine {
   /** Sample rate (Hz) the model expects. */
   readonly sampleRate: number;
+  /** Concurrent real-time calls the recognizers keep up with, measured at start; undefined when not measured. */
+  readonly capacityCalls?: number;
+  /**
+   * Time (ms) the recognizers need to catch up with audio already sent, where a new call would
+   * go; admission refuses new calls while it is above asr.admissionBacklogMs.
+   */
+  readonly admissionBacklogMs?: number;
   openStream(options: AsrStreamOptions): AsrStream;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
+import { estimateCapacity, probeSample, type CapacityEstimate } from './capacity.js';
 import { AsrError, ModelError, downloadAdvice } from './errors.js';
 import { libvosk, type Handle } from './libvosk.js';
 import { probeModel, type ProbeOptions } from './model-probe.js';
@@ -36,6 +37,8 @@ export class VoskAsrEngine implements AsrEngine {
   readonly sampleRate: number;
   readonly info: ModelInfo;
   readonly pool: AsrWorkerPool;
+  /** From the start-up probe (asr.capacityProbeMs); undefined when it was skipped. */
+  capacity: CapacityEstimate | undefined;
   private readonly depth: QueueDepth;
   private readonly streams = new Set<VoskAsrStream>();
   private closing: Promise<void> | undefined;
@@ -76,6 +79,7 @@ export class VoskAsrEngine implements AsrEngine {
     const engine = new VoskAsrEngine(model, info, deps);
     try {
       await engine.pool.ready();
+      if (asr.capacityProbeMs > 0) engine.capacity = await engine.probeCapacity();
     } catch (err) {
       await engine.close();
       throw err;
@@ -92,7 +96,31 @@ export class VoskAsrEngine implements AsrEngine {
       },
       'vosk model loaded',
     );
+    if (engine.capacity) {
+      const { realTimeFactor, decodedMs, calls } = engine.capacity;
+      log.info(
+        { realTimeFactor: +realTimeFactor.toFixed(4), probedAudioMs: Math.round(decodedMs), asrWorkers: engine.pool.size, headroom: asr.capacityHeadroom, capacityCalls: calls },
+        'decoding capacity measured',
+      );
+    }
     return engine;
+  }
+
+  get capacityCalls(): number | undefined {
+    return this.capacity?.calls;
+  }
+
+  get admissionBacklogMs(): number {
+    this.deps.metrics.asrBacklogSeconds.set(this.pool.maxBacklogSeconds);
+    return this.pool.leastBacklogMs;
+  }
+
+  /** Time-boxed decoding of the built-in sample on one worker (start-up, before anything is served). */
+  private async probeCapacity(): Promise<CapacityEstimate> {
+    const { decodedMs, elapsedMs } = await this.pool.probe(probeSample(this.sampleRate), this.deps.asr.capacityProbeMs);
+    const estimate = estimateCapacity(decodedMs, elapsedMs, { workers: this.pool.size, partiesPerCall: 2, headroom: this.deps.asr.capacityHeadroom });
+    this.pool.setRealTimeFactor(estimate.realTimeFactor);
+    return estimate;
   }
 
   /** Open streams (recognizers not yet freed). */

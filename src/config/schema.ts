@@ -160,12 +160,22 @@ export const asrSchema = z
     partialWords: z.boolean().default(false),
     /** libvosk log level (-1 silences it). */
     voskLogLevel: z.number().int().min(-1).max(5).default(-1),
+    /**
+     * At start, decode a built-in sample on one worker for at most this long to measure the model's
+     * decoding cost; it sets the default limits.maxConcurrentCalls. 0 skips it (then 200).
+     */
+    capacityProbeMs: z.number().int().min(0).max(60_000).default(3000),
+    /** Share of the measured decoding capacity that calls may use (the rest is margin for the event loop and bursts). */
+    capacityHeadroom: z.number().min(0.1).max(1).default(0.75),
+    /** Refuse a new call when the least busy worker needs more than this many ms to decode the audio it already holds. */
+    admissionBacklogMs: z.number().int().min(100).default(2000),
   })
   .strict();
 
 export const limitsSchema = z
   .object({
-    maxConcurrentCalls: z.number().int().min(1).default(200),
+    /** Unset: what the start-up probe measured (asr.capacityProbeMs), else 200. */
+    maxConcurrentCalls: z.number().int().min(1).optional(),
     /** Calls longer than this are ended with reason 'timeout'. */
     maxCallDurationMs: z.number().int().min(1000).default(4 * 3600 * 1000),
     maxParties: z.number().int().min(1).max(8).default(2),

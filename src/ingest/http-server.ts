@@ -10,6 +10,8 @@ import type { IngestContext, WsProtocolAdapter } from './adapter.js';
 export interface HealthProbe {
   /** Readiness checks by name; all must be true for /readyz to answer 200. */
   readiness(): Record<string, boolean>;
+  /** Reported beside the checks (not a check): calls admitted and in progress. */
+  capacity?(): { calls: number; active: number };
 }
 
 /** More HTTP routes on the same port (the console): requests and upgrades under paths they own. */
@@ -118,7 +120,8 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Ingest
     if (path === '/readyz') {
       const checks = health.readiness();
       const ready = Object.values(checks).every(Boolean);
-      return reply(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, checks }));
+      const capacity = health.capacity?.();
+      return reply(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, checks, ...(capacity ? { capacity } : {}) }));
     }
     reply(res, 404, 'text/plain', 'not found\n');
   } catch (err) {

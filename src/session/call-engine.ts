@@ -11,6 +11,9 @@ import { checkMetadata } from './metadata-limits.js';
 import type { CallOpener, CallSession, CallStart } from './types.js';
 import { AUDIO_ENCODINGS } from '../audio/format.js';
 
+/** limits.maxConcurrentCalls when neither the config nor a capacity probe says otherwise. */
+export const DEFAULT_CAPACITY = 200;
+
 export interface CallEngineDeps {
   config: Config;
   asr: AsrEngine;
@@ -33,7 +36,9 @@ export class CallEngine implements CallOpener {
   private readonly calls = new Map<string, LiveCallSession>();
   private draining = false;
 
-  constructor(private readonly deps: CallEngineDeps) {}
+  constructor(private readonly deps: CallEngineDeps) {
+    deps.metrics.capacityCalls.set(this.capacity);
+  }
 
   get accepting(): boolean {
     return !this.draining;
@@ -49,8 +54,7 @@ export class CallEngine implements CallOpener {
     validateStart(start, limits.allowedSampleRates, limits.maxParties);
     checkMetadata(start.metadata, limits.metadata);
     if (this.calls.has(start.callId)) throw new CallInputError('duplicate_call', `call ${start.callId} is already active`);
-    if (this.calls.size >= limits.maxConcurrentCalls)
-      throw new CallInputError('capacity', `at capacity: ${limits.maxConcurrentCalls} concurrent calls (limits.maxConcurrentCalls)`);
+    this.admit();
 
     const log = callLogger(this.deps.log, start.callId, start.protocol);
     let timer: NodeJS.Timeout | undefined;
@@ -80,6 +84,26 @@ export class CallEngine implements CallOpener {
     this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
     log.info({ parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate }, 'call started');
     return session;
+  }
+
+  /** Concurrent calls admitted: limits.maxConcurrentCalls, else what the ASR engine measured, else 200. */
+  get capacity(): number {
+    return this.deps.config.limits.maxConcurrentCalls ?? this.deps.asr.capacityCalls ?? DEFAULT_CAPACITY;
+  }
+
+  /** Throws CallInputError('capacity') at capacity, or while the recognizers are behind real time. */
+  private admit(): void {
+    const { metrics } = this.deps;
+    if (this.calls.size >= this.capacity) {
+      metrics.admissionRefusals.inc({ reason: 'capacity' });
+      const source = this.deps.config.limits.maxConcurrentCalls !== undefined ? 'limits.maxConcurrentCalls' : 'measured at start; set limits.maxConcurrentCalls to override';
+      throw new CallInputError('capacity', `at capacity: ${this.capacity} concurrent calls (${source})`);
+    }
+    const backlogMs = this.deps.asr.admissionBacklogMs ?? 0;
+    if (backlogMs > this.deps.config.asr.admissionBacklogMs) {
+      metrics.admissionRefusals.inc({ reason: 'asr_backlog' });
+      throw new CallInputError('capacity', `at capacity: the recognizers are ${Math.round(backlogMs)} ms behind real time (asr.admissionBacklogMs)`);
+    }
   }
 
   /** Stop admitting calls (readiness goes false); active calls continue. */

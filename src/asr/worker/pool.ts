@@ -20,8 +20,13 @@ interface Slot {
   calls: Map<string, number>;
   /** Audio sent and not yet decoded, in samples. */
   backlogSamples: number;
+  /** Recent decoding time per audio time on this worker (moving average over decoded chunks). */
+  realTimeFactor: number;
   probes: Map<number, (reply: Extract<FromWorker, { type: 'probed' }>) => void>;
 }
+
+/** Weight of each decoded chunk in a worker's moving real-time factor (~50 chunks of memory). */
+const RTF_SMOOTHING = 0.02;
 
 /** The compiled worker: beside this file in dist/, or dist's copy when this file runs as TypeScript (tests). */
 function workerScript(): string {
@@ -46,6 +51,8 @@ export class AsrWorkerPool {
   private nextStream = 1;
   private nextProbe = 1;
   private closed = false;
+  /** Starting value of each worker's real-time factor until it has decoded something (the probe's). */
+  private initialRealTimeFactor = 0.1;
 
   constructor(
     private readonly init: WorkerInit,
@@ -63,6 +70,27 @@ export class AsrWorkerPool {
   /** Audio queued in the workers, per worker, in samples at the model rate. */
   get backlogSamples(): number[] {
     return this.slots.map((s) => s.backlogSamples);
+  }
+
+  /**
+   * Time the least busy worker needs to decode the audio it already holds, ms: a new call is pinned
+   * to that worker, so when even it is this far behind, a new call could not keep up.
+   */
+  get leastBacklogMs(): number {
+    const rate = this.init.sampleRate;
+    return Math.min(...this.slots.map((s) => ((s.backlogSamples * 1000) / rate) * s.realTimeFactor));
+  }
+
+  /** The busiest worker's backlog, seconds of audio (the metric). */
+  get maxBacklogSeconds(): number {
+    return Math.max(...this.slots.map((s) => s.backlogSamples)) / this.init.sampleRate;
+  }
+
+  /** Seeds every worker's real-time factor (the capacity probe's measurement). */
+  setRealTimeFactor(rtf: number): void {
+    if (!(rtf > 0 && Number.isFinite(rtf))) return;
+    this.initialRealTimeFactor = rtf;
+    for (const slot of this.slots) slot.realTimeFactor = rtf;
   }
 
   /** Waits until every worker thread is running (start-up). */
@@ -135,7 +163,7 @@ export class AsrWorkerPool {
 
   private spawn(index: number): Slot {
     const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
-    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, probes: new Map() };
+    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, realTimeFactor: this.initialRealTimeFactor, probes: new Map() };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'asr worker failed'));
     worker.once('exit', (code) => this.lost(slot, code));
@@ -148,7 +176,11 @@ export class AsrWorkerPool {
       slot.probes.delete(message.id);
       return;
     }
-    if (message.type === 'decoded') slot.backlogSamples -= message.samples;
+    if (message.type === 'decoded') {
+      slot.backlogSamples -= message.samples;
+      const rtf = (message.elapsedMs * this.init.sampleRate) / (Math.max(1, message.samples) * 1000);
+      slot.realTimeFactor += (rtf - slot.realTimeFactor) * RTF_SMOOTHING;
+    }
     if (message.type === 'freed') slot.backlogSamples -= message.discardedSamples;
     const owner = slot.streams.get(message.stream);
     if (owner && (message.type === 'freed' || message.type === 'failed')) this.forget(slot, message.stream, owner.callId);
