@@ -114,6 +114,17 @@ describe('voc stream against the running engine', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('without --url: the engine the config names (VOC_PORT, or server.port of --config)', async () => {
+    const port = String(live.svc.service.httpPort);
+    const byEnv = await runCli(['stream', tinyWav, '--speed', '0', '--call-id', 'cli-stream-env'], { env: cliEnv({ VOC_PORT: port }), cwd: dir });
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect(byEnv.stdout).toMatch(/call=cli-stream-env/);
+    const config = writeYaml(dir, 'stream-config.yaml', { server: { port: Number(port), host: '0.0.0.0' } });
+    const byFile = await runCli(['stream', tinyWav, '--speed', '0', '--call-id', 'cli-stream-config', '--config', config], { cwd: dir });
+    expect(byFile.code, byFile.stderr).toBe(0);
+    expect(byFile.stdout).toMatch(/call=cli-stream-config/);
+  });
+
   it('a URL nobody listens on: exit 1 naming the URL', async () => {
     const url = `ws://127.0.0.1:${await freePort()}/v1/stream`;
     const r = await runCli(['stream', tinyWav, '--url', url]);

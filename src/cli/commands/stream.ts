@@ -1,11 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { CALL_ID_PATTERN } from '../../publish/keys.js';
+import type { Config } from '../../config/schema.js';
+import { loadCliConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 interface StreamArgs {
   file: string;
-  url: string;
+  url?: string;
+  config?: string;
   'call-id'?: string;
   parties?: string[];
   language: string;
@@ -17,6 +20,13 @@ interface StreamArgs {
 
 const DEFAULT_URL = 'ws://127.0.0.1:8080/v1/stream';
 
+/** The engine of this machine's config: server.port (VOC_PORT), server.host (a wildcard means this machine), wss with server.tls. */
+export function configuredStreamUrl(config: Config): string {
+  const { host, port, tls } = config.server;
+  const reachable = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${tls ? 'wss' : 'ws'}://${reachable}:${port}/v1/stream`;
+}
+
 /** `voc stream <file.wav>`: the reference client of /v1/stream, playing a recording as a live call. */
 export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
   return {
@@ -25,7 +35,8 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
     builder: (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'A WAV file: PCM16, mu-law or A-law; mono or stereo; a rate the engine allows (8 or 16 kHz by default)' })
-        .option('url', { type: 'string', default: DEFAULT_URL, describe: 'The engine\'s /v1/stream endpoint' })
+        .option('url', { type: 'string', describe: "The engine's /v1/stream endpoint (default: this machine's engine as the config says: server.port / VOC_PORT, server.host, server.tls)" })
+        .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml)' })
         .option('call-id', { type: 'string', describe: 'callId of the call (default: <file name>-<random>)' })
         .option('parties', {
           type: 'string',
@@ -45,6 +56,7 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
             if (a.parties.some((p) => p.length === 0)) throw new UsageError('--parties: empty party name');
             if (new Set(a.parties).size !== a.parties.length) throw new UsageError('--parties: names must be distinct');
           }
+          if (a.url === undefined) return true;
           let url: URL;
           try {
             url = new URL(a.url);
@@ -59,10 +71,11 @@ export function streamCommand(io: CliIo): CommandModule<object, StreamArgs> {
         .example('$0 stream mono.wav --url ws://voc.internal:8080/v1/stream --call-id c-42', 'another engine, a chosen callId'),
     handler: async (args) => {
       const { runStream } = await import('../stream/run.js');
+      const url = args.url ?? configuredStreamUrl(loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env).config);
       await runStream(
         {
           file: args.file,
-          url: args.url,
+          url,
           callId: args['call-id'],
           parties: args.parties,
           language: args.language,
