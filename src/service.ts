@@ -12,7 +12,7 @@ import { EngineMetrics } from './metrics/metrics.js';
 import { connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
-import { VocAggregator } from './publish/voc-aggregator.js';
+import { configuredAggregator } from './publish/voc-aggregator.js';
 import { SpikeMonitor } from './publish/voc-spikes.js';
 import type { CallEngine } from './session/call-engine.js';
 import { createConfiguredCallEngine } from './session/configured-call-engine.js';
@@ -60,9 +60,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
   redisHealth.start();
   const instance = config.server.instanceId ?? `${hostname()}-${process.pid}`;
-  const aggregator = config.voc.enabled
-    ? new VocAggregator(redis, config.redis.prefix, { ...config.voc, exampleCalls: config.voc.spikes.exampleCalls }, () => rules.current(), metrics)
-    : undefined;
+  const aggregator = configuredAggregator(redis, config, () => rules.current(), metrics);
   const publisher = new RedisCallPublisher(redis, { ...config.redis, instance }, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs, aggregator);
 
   const spikes = config.voc.enabled ? new SpikeMonitor({ redis, prefix: config.redis.prefix, options: config.voc, instance, rules: () => rules.current(), metrics, log }) : undefined;

@@ -2,6 +2,7 @@ import type { RuleSetSnapshot } from '../analytics/rules/compile.js';
 import type { DriverResult } from '../analytics/voc/recognize.js';
 import type { VocOptions } from '../analytics/voc/options.js';
 import type { Taxonomy } from '../analytics/voc/schema.js';
+import type { Config } from '../config/schema.js';
 import type { CallSummary, DriverRef } from '../events/schema.js';
 import type { DriverCallEntry } from '../events/voc-wire.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
@@ -94,4 +95,9 @@ export class VocAggregator implements CallAggregator {
     this.taxonomyVersion = rules.version;
     if (drivers) this.metrics.driverCalls.inc({ department: department ?? 'none', driver: drivers.primary.id });
   }
+}
+
+/** The configured aggregator, or undefined with `voc.enabled: false` (the service and `voc replay --redis`). */
+export function configuredAggregator(redis: RedisClient, config: Pick<Config, 'voc' | 'redis'>, rules: () => RuleSetSnapshot, metrics: EngineMetrics): VocAggregator | undefined {
+  return config.voc.enabled ? new VocAggregator(redis, config.redis.prefix, { ...config.voc, exampleCalls: config.voc.spikes.exampleCalls }, rules, metrics) : undefined;
 }

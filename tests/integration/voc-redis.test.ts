@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from '../helpers/cli.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { vocOptionsSchema } from '../../src/analytics/voc/options.js';
 import { EngineMetrics } from '../../src/metrics/metrics.js';
 import { VocAggregator } from '../../src/publish/voc-aggregator.js';
@@ -139,5 +141,15 @@ describe('cross-call aggregation, spikes, lease and follow-up on real Redis', ()
     expect(again.map((e) => e.id)).toEqual(first.map((e) => e.id));
     await dept.ack(first.map((e) => e.id));
     expect(await dept.read({ pending: true })).toEqual([]);
-  });
+
+    // voc drivers over that past hour: the drivers by department, and the resolved spike's rate before and after.
+    const env = cliEnv({ VOC_REDIS_URL: TEST_REDIS_URL, VOC_REDIS_PREFIX: prefix, VOC_CONFIG: '/dev/null' });
+    const r = await runCli(['drivers', '--period', '1h', '--until', new Date(T0 + 52 * BUCKET).toISOString()], { env, timeoutMs: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^billing 计费部: \d+ calls$/m);
+    expect(r.stdout).toMatch(/^ {2}refund +退款 /m);
+    expect(r.stdout).toContain('Open spikes: 0');
+    expect(r.stdout).toContain('Resolved in this period: 1');
+    expect(r.stdout).toMatch(/rate before the resolve (\d+\.\d)% \(\d+\/\d+\), after 20\.0% \(\d+\/\d+\)/);
+  }, 120_000);
 });

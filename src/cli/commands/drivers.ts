@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { VocReader, type DriversReport, type SpikeRecord } from '../../publish/voc-reader.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { parseDuration, vocRedisOptions, withVocRedis, type VocRedisArgs } from '../voc-redis.js';
 
 interface DriversArgs extends VocRedisArgs {
   period: string;
+  until?: string;
   department?: string;
   limit: number;
   json: boolean;
@@ -67,6 +69,7 @@ export function driversCommand(io: CliIo): CommandModule<object, DriversArgs> {
       vocRedisOptions(
         y
           .option('period', { type: 'string', default: '24h', describe: 'Period to count (e.g. 30m, 24h, 7d); the trend compares with the period before' })
+          .option('until', { type: 'string', describe: 'End of the period (ISO-8601 time; default now), to look at a past period' })
           .option('department', { type: 'string', describe: 'Only this department' })
           .option('limit', { type: 'number', default: 10, describe: 'Drivers shown per department' })
           .option('json', { type: 'boolean', default: false, describe: 'One JSON document instead of text' })
@@ -75,9 +78,10 @@ export function driversCommand(io: CliIo): CommandModule<object, DriversArgs> {
       ),
     handler: async (args) => {
       const periodMs = parseDuration(args.period);
+      const nowMs = args.until === undefined ? Date.now() : Date.parse(args.until);
+      if (!Number.isFinite(nowMs)) throw new UsageError(`--until: not a time: ${JSON.stringify(args.until)} (use ISO-8601, e.g. 2026-11-30T14:00Z)`);
       await withVocRedis(args, 'voc-drivers', async (redis, config, prefix) => {
         const reader = new VocReader(redis, prefix, config.voc.bucketMs);
-        const nowMs = Date.now();
         const [report, spikes] = await Promise.all([
           reader.drivers({ nowMs, periodMs, ...(args.department ? { department: args.department } : {}), limit: args.limit }),
           reader.spikes({ limit: 200 }),

@@ -7,6 +7,7 @@ import { FanOutPublisher, FileCallPublisher } from '../../publish/file-publisher
 import { connectRedis, type RedisClient } from '../../publish/redis-connection.js';
 import { RedisHealth } from '../../publish/redis-health.js';
 import { RedisCallPublisher, type CallPublisher } from '../../publish/redis-publisher.js';
+import { configuredAggregator } from '../../publish/voc-aggregator.js';
 import type { CallEngine } from '../../session/call-engine.js';
 import { createConfiguredCallEngine } from '../../session/configured-call-engine.js';
 import { CliError, EXIT } from '../errors.js';
@@ -56,7 +57,9 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
       rules.close();
       throw new CliError(EXIT.redis, redisUnreachableMessage(config.redis.url, health.lastError));
     }
-    redisPublisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs);
+    // Replayed calls count across calls like live ones (docs/voc.md); spikes are left to the live engines.
+    const aggregator = configuredAggregator(redis, config, () => rules.current(), metrics);
+    redisPublisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs, aggregator);
     publisher = new FanOutPublisher([files, redisPublisher]);
   }
   let asr: VoskAsrEngine;
