@@ -5,6 +5,8 @@
  * 'emotionCurve' (each only when enabled). A measure that fails stops alone: the others go on (the
  * emotion curve without the raised-tone input if that one failed), and the failure is reported as
  * an 'errors' summary output, which the call analytics merge into the call's 'errors' section.
+ * A text call has no audio: raised tone, silence, overtalk and talk time are reported as not
+ * available (text-measures.ts).
  */
 import { EMPTY, Observable, Subject, catchError, connectable, map, merge, of, type Connectable } from 'rxjs';
 import { frameStartMs, type FrameBatch } from '../audio/features/frame-analyzer.js';
@@ -15,6 +17,7 @@ import type { MeasuresOptions } from './measures-options.js';
 import { raisedToneFromFrames } from './raised-tone.js';
 import { sentimentFrom } from './sentiment.js';
 import { talkFromFrames } from './talk-activity.js';
+import { raisedToneNotAvailable, textTalkFrom } from './text-measures.js';
 import type { CallStreams, Detector, DetectorOutput } from './types.js';
 
 /** One measure's stream that ends, reporting its failure, instead of erroring the whole detector. */
@@ -40,11 +43,16 @@ export function measuresDetector(options: MeasuresOptions): Detector {
       // (arrays in tests, replays) reach all of them.
       const frames$ = hot<FrameBatch>(partyFrames(streams.audio$, options.frames));
       const transcripts$ = hot<TranscriptEvent>(streams.transcripts$);
-      const raised$ = hot<DetectorOutput>(options.raisedTone.enabled ? raisedToneFromFrames(frames$, options.raisedTone) : EMPTY);
+      const text = streams.input === 'text';
+      const raised$ = hot<DetectorOutput>(
+        !options.raisedTone.enabled ? EMPTY : text ? raisedToneNotAvailable() : raisedToneFromFrames(frames$, options.raisedTone),
+      );
       const sentiment$ = hot<DetectorOutput>(
         options.sentiment.enabled ? sentimentFrom(transcripts$, streams.language, options.sentiment) : EMPTY,
       );
-      const talk$ = talkFromFrames(frames$, transcripts$, streams.parties, options, streams.durationMs$);
+      const talk$ = text
+        ? textTalkFrom(transcripts$, streams.parties, options.talkSpeed, streams.durationMs$)
+        : talkFromFrames(frames$, transcripts$, streams.parties, options, streams.durationMs$);
       const frameEnd$ = frames$.pipe(map((b) => frameStartMs(b.firstFrame + b.count, b.hopSamples, b.sampleRate)));
       const transcriptEnd$ = transcripts$.pipe(map((t) => t.endMs));
       const curve$ = options.emotionCurve.enabled

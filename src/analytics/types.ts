@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { AlertEvent, TranscriptEvent } from '../events/schema.js';
+import type { AlertEvent, CallInput, TranscriptEvent } from '../events/schema.js';
 import type { PartyPcm } from '../audio/format.js';
 import type { DriverResult } from './voc/recognize.js';
 
@@ -8,6 +8,8 @@ export interface CallStreams {
   callId: string;
   parties: readonly string[];
   language: string;
+  /** 'text': the transcripts came from the client, there is no audio (acoustic measures are not available). Default 'audio'. */
+  input?: CallInput;
   /** Redacted transcripts, partial and final, all parties, in arrival order. */
   transcripts$: Observable<TranscriptEvent>;
   /** Decoded per-party PCM at the call's own rate (before resampling to the model rate). */

@@ -201,6 +201,12 @@ export const limitsSchema = z
       })
       .strict()
       .default({ maxDepth: 8, maxEntries: 256, maxStringChars: 4096, maxBytes: 32 * 1024 }),
+    /** Text calls (input "text"): longest utterance text, in characters (UTF-16 code units). */
+    maxUtteranceChars: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** Text calls: most entries in one utterance's `words`. */
+    maxUtteranceWords: z.number().int().min(1).max(100_000).default(2_000),
+    /** Text calls: most utterances (partial and final) one call may send. */
+    maxUtterancesPerCall: z.number().int().min(1).default(50_000),
   })
   .strict();
 

@@ -121,6 +121,9 @@ export interface DriverEvent {
   raisedAt: string;
 }
 
+/** What a call's client sends: audio for the recognizers, or text it transcribed elsewhere. */
+export type CallInput = 'audio' | 'text';
+
 export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout';
 
 export interface CallSummary {
@@ -128,6 +131,8 @@ export interface CallSummary {
   v: typeof EVENT_SCHEMA_VERSION;
   callId: string;
   protocol: string;
+  /** 'text' for calls that sent utterances instead of audio; absent for audio calls. */
+  input?: 'text';
   language: string;
   parties: string[];
   metadata: Record<string, unknown>;
@@ -142,7 +147,7 @@ export interface CallSummary {
   alerts: AlertEvent[];
   /** Final transcript utterances of all parties in time order (redacted when redaction is on). */
   transcript: Array<Pick<TranscriptEvent, 'party' | 'text' | 'startMs' | 'endMs' | 'words'>>;
-  /** Per-party audio and ASR accounting. */
+  /** Per-party audio and ASR accounting (empty for text calls). */
   audio: Record<string, { receivedMs: number; droppedMs: number }>;
   /** Sections contributed by analytics detectors, keyed by detector name. */
   analytics: Record<string, unknown>;

@@ -30,6 +30,8 @@ export interface WsProtocolAdapter {
    * `Authorization: Bearer`), for the engine's default check before the upgrade (src/auth).
    */
   readonly credentials?: CredentialSources;
+  /** The adapter checks text frames' UTF-8 itself (ws then skips its check, which closes with a bare 1007). */
+  readonly validatesUtf8?: boolean;
   /** A protocol's own check before the upgrade, replacing the default; returns an HTTP status (401/403) to refuse. */
   authorize?(req: IncomingMessage, ctx: IngestContext): number | undefined;
   /** Take over one accepted socket. Must never throw: faults close that socket only. */

@@ -100,6 +100,7 @@ function createWss(adapter: WsProtocolAdapter, maxPayload: number): WebSocketSer
     noServer: true,
     maxPayload,
     perMessageDeflate: false,
+    skipUTF8Validation: adapter.validatesUtf8 === true,
     handleProtocols: (offered) => adapter.selectSubprotocol?.(offered) ?? false,
   });
 }

@@ -62,6 +62,12 @@ export class CallEngine implements CallOpener {
       summaryWaitMs: this.deps.config.redis.summaryWaitMs,
       metadataLimits: limits.metadata,
       finishTimeoutMs: limits.finishTimeoutMs,
+      textLimits: {
+        maxUtteranceChars: limits.maxUtteranceChars,
+        maxUtteranceWords: limits.maxUtteranceWords,
+        maxUtterancesPerCall: limits.maxUtterancesPerCall,
+        maxCallDurationMs: limits.maxCallDurationMs,
+      },
       asr: this.deps.asr,
       analytics: this.deps.analyticsForCall(start),
       publisher: this.deps.publisher,
@@ -82,7 +88,10 @@ export class CallEngine implements CallOpener {
     timer.unref();
     this.calls.set(start.callId, session);
     this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
-    log.info({ parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate }, 'call started');
+    log.info(
+      start.input === 'text' ? { parties: start.parties, input: 'text' } : { parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate },
+      'call started',
+    );
     return session;
   }
 
@@ -126,6 +135,15 @@ export class CallEngine implements CallOpener {
 function validateStart(start: CallStart, allowedRates: readonly number[], maxParties: number): void {
   if (!CALL_ID_PATTERN.test(start.callId))
     throw new CallInputError('bad_start', `callId must match ${CALL_ID_PATTERN.source} (got ${JSON.stringify(start.callId)})`);
+  if (start.input === 'text') {
+    // No audio: only the parties matter.
+    if (start.parties.length < 1 || start.parties.length > maxParties)
+      throw new CallInputError('bad_start', `a text call names 1..${maxParties} parties (got ${start.parties.length})`);
+  } else validateAudioFormat(start, allowedRates, maxParties);
+  if (new Set(start.parties).size !== start.parties.length) throw new CallInputError('bad_start', 'party names must be distinct');
+}
+
+function validateAudioFormat(start: CallStart, allowedRates: readonly number[], maxParties: number): void {
   if (!(AUDIO_ENCODINGS as readonly string[]).includes(start.format.encoding))
     throw new CallInputError('unsupported_encoding', `encoding must be one of ${AUDIO_ENCODINGS.join(', ')}`);
   if (!allowedRates.includes(start.format.sampleRate))
@@ -135,7 +153,6 @@ function validateStart(start: CallStart, allowedRates: readonly number[], maxPar
     throw new CallInputError('bad_start', `channels must be 1..${maxParties} (got ${channels})`);
   if (start.parties.length !== channels)
     throw new CallInputError('bad_start', `parties must name each of the ${channels} channel(s) (got ${start.parties.length})`);
-  if (new Set(start.parties).size !== start.parties.length) throw new CallInputError('bad_start', 'party names must be distinct');
 }
 
 function delay(ms: number): Promise<void> {

@@ -18,6 +18,7 @@ import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
 import { CallInputError } from './errors.js';
 import { checkMetadata, type MetadataLimits } from './metadata-limits.js';
+import { TextTranscriber, type TextInputLimits, type Utterance } from './text-transcriber.js';
 import { TranscriptAssembler } from './transcript-assembler.js';
 import type { CallSession, CallStart } from './types.js';
 
@@ -37,6 +38,8 @@ export interface CallSessionDeps {
   metadataLimits?: MetadataLimits;
   /** The end waits at most this long for the recognizers and then for the analytics (limits.finishTimeoutMs); default 30 000. */
   finishTimeoutMs?: number;
+  /** Bounds of a text call's utterances (limits.maxUtterance*). */
+  textLimits: TextInputLimits;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
 }
@@ -62,6 +65,8 @@ interface PartyState {
 /**
  * One live call: decodes audio, feeds one recognizer per party, runs the call's analytics over the
  * transcripts and audio, and publishes alerts, tags and the summary. Protocol-neutral.
+ * A text call (start.input 'text') has no decoder and no recognizers: its client's utterances
+ * become the transcripts, and everything after that is the same.
  */
 export class LiveCallSession implements CallSession {
   readonly callId: string;
@@ -70,7 +75,10 @@ export class LiveCallSession implements CallSession {
   private readonly transcripts = new Subject<TranscriptEvent>();
   private readonly audio = new Subject<PartyPcm>();
   private readonly durationMs = new Subject<number>();
-  private readonly decoder: CallAudioDecoder;
+  /** Audio calls only. */
+  private readonly decoder: CallAudioDecoder | undefined;
+  /** Text calls only. */
+  private readonly text: TextTranscriber | undefined;
   private readonly parties = new Map<string, PartyState>();
   private readonly alertsByKey = new Map<string, AlertEvent>();
   private readonly tags = new Set<string>();
@@ -89,13 +97,17 @@ export class LiveCallSession implements CallSession {
     this.now = deps.now ?? (() => new Date());
     this.startedAt = this.now();
     this.events$ = this.events.asObservable();
-    this.decoder = new CallAudioDecoder(start.format, start.parties, deps.asr.sampleRate);
-    try {
-      for (const party of start.parties) this.parties.set(party, this.openParty(party));
-    } catch (err) {
-      // A recognizer that could not be created fails the call's start; free the ones already made.
-      for (const state of this.parties.values()) state.asr.abort();
-      throw err;
+    if (start.input === 'text') {
+      this.text = new TextTranscriber(start.callId, start.parties, deps.textLimits);
+    } else {
+      this.decoder = new CallAudioDecoder(start.format, start.parties, deps.asr.sampleRate);
+      try {
+        for (const party of start.parties) this.parties.set(party, this.openParty(party));
+      } catch (err) {
+        // A recognizer that could not be created fails the call's start; free the ones already made.
+        for (const state of this.parties.values()) state.asr.abort();
+        throw err;
+      }
     }
     this.analyticsDone = this.runAnalytics();
     void deps.publisher.callStarted(start, this.startedAt);
@@ -103,22 +115,36 @@ export class LiveCallSession implements CallSession {
 
   pushAudio(bytes: Buffer): void {
     if (this.stopping) return; // frames in flight when the call ended (duration limit, shutdown): not a client fault
-    this.accept(this.decoder.decodeInterleaved(bytes));
+    this.accept(this.audioDecoder().decodeInterleaved(bytes));
   }
 
   pushPartyAudio(party: string, bytes: Buffer): void {
     if (this.stopping) return;
-    this.accept([this.decoder.decodeParty(party, bytes)]);
+    this.accept([this.audioDecoder().decodeParty(party, bytes)]);
+  }
+
+  pushUtterance(utterance: Utterance): void {
+    if (this.stopping) return;
+    if (!this.text) throw new CallInputError('wrong_input', 'utterances are for text calls: start the call with input "text"');
+    const event = this.text.next(utterance);
+    this.deps.redact.push(event, (redacted) => this.guard('transcript', () => this.emitTranscript(redacted)));
+  }
+
+  declareDuration(durationMs: number): void {
+    if (this.stopping) return;
+    if (!this.text) throw new CallInputError('wrong_input', 'durationMs is for text calls; an audio call lasts as long as its audio');
+    this.text.declareEnd(durationMs);
   }
 
   skipAudio(ms: number, party?: string): void {
     if (this.stopping || !(ms > 0)) return;
+    const decoder = this.audioDecoder();
     const rate = this.start.format.sampleRate;
     const samples = msToSamples(ms, rate);
     for (const name of party === undefined ? this.start.parties : [party]) {
       const state = this.parties.get(name);
       if (!state) throw new CallInputError('bad_message', `unknown party ${name}`);
-      const at = this.decoder.skip(name, samples);
+      const at = decoder.skip(name, samples);
       // Constant time whatever the gap: analytics get an empty chunk at the gap's end, which moves their
       // clocks there; the frames in between count as silence (nothing is allocated or analyzed for them).
       this.audio.next({ party: name, samples: new Int16Array(0), sampleRate: rate, startSample: at + samples });
@@ -170,6 +196,11 @@ export class LiveCallSession implements CallSession {
     return state;
   }
 
+  private audioDecoder(): CallAudioDecoder {
+    if (!this.decoder) throw new CallInputError('wrong_input', 'this is a text call (input "text"): send utterances, not audio');
+    return this.decoder;
+  }
+
   private accept(frames: DecodedFrame[]): void {
     const rate = this.start.format.sampleRate;
     for (const frame of frames) {
@@ -196,6 +227,7 @@ export class LiveCallSession implements CallSession {
       callId: this.callId,
       parties: this.start.parties,
       language: this.start.language,
+      input: this.text ? 'text' : 'audio',
       transcripts$: this.transcripts.asObservable(),
       audio$: this.audio.asObservable(),
       durationMs$: this.durationMs.asObservable(),
@@ -298,7 +330,7 @@ export class LiveCallSession implements CallSession {
   }
 
   private async finish(reason: CallEndReason): Promise<CallSummary> {
-    for (const frame of this.decoder.flush()) {
+    for (const frame of this.decoder?.flush() ?? []) {
       const state = this.parties.get(frame.party);
       if (state && frame.modelRate.length > 0) state.asr.write(frame.modelRate);
     }
@@ -334,6 +366,7 @@ export class LiveCallSession implements CallSession {
   }
 
   private receivedDurationMs(): number {
+    if (this.text) return this.text.endMs;
     const rate = this.start.format.sampleRate;
     return Math.max(0, ...[...this.parties.values()].map((p) => samplesToMs(p.receivedSamples, rate)));
   }
@@ -352,6 +385,7 @@ export class LiveCallSession implements CallSession {
       v: EVENT_SCHEMA_VERSION,
       callId: this.callId,
       protocol: this.start.protocol,
+      ...(this.text ? { input: 'text' as const } : {}),
       language: this.start.language,
       parties: this.start.parties,
       metadata: this.start.metadata,

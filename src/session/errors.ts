@@ -20,6 +20,12 @@ export const INPUT_ERROR_CODES = [
   'draining',
   'timeout',
   'internal',
+  // Text calls (input "text"):
+  'unknown_party',
+  'bad_timing',
+  'text_too_large',
+  'bad_utf8',
+  'wrong_input',
 ] as const;
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 

@@ -1,17 +1,28 @@
 import type { Observable } from 'rxjs';
 import type { WireAudioFormat } from '../audio/format.js';
-import type { CallEndReason, CallEvent, CallSummary } from '../events/schema.js';
+import type { CallEndReason, CallEvent, CallInput, CallSummary } from '../events/schema.js';
+import type { Utterance } from './text-transcriber.js';
 
 /** Everything an ingest adapter knows when a call starts, whatever its protocol. */
 export interface CallStart {
   callId: string;
   /** Ingest adapter name: 'stream', 'grpc', 'twilio', 'audiohook', 'fork', 'vosk', 'replay'. */
   protocol: string;
+  /**
+   * 'audio' (default): audio through the recognizers. 'text': the client sends utterances
+   * (pushUtterance) it transcribed elsewhere; no audio, no ASR, `format` is not used.
+   */
+  input?: CallInput;
   format: WireAudioFormat;
   /** parties[i] names channel i of interleaved audio (mono calls name one party). */
   parties: string[];
   language: string;
   metadata: Record<string, unknown>;
+}
+
+/** The `format` of a text call: it carries no audio, so nothing reads it (sampleRate 0). */
+export function textCallFormat(parties: readonly string[]): WireAudioFormat {
+  return { encoding: 'pcm16', sampleRate: 0, channels: parties.length };
 }
 
 /**
@@ -23,7 +34,7 @@ export interface CallSession {
   readonly start: CallStart;
   /** Transcripts, alerts, withdrawals as they happen; then the summary; then completes. */
   readonly events$: Observable<CallEvent>;
-  /** Interleaved audio in the call's wire format. Throws CallInputError('bad_frame_size') on a partial sample frame. Ignored once the call is ending. */
+  /** Interleaved audio in the call's wire format. Throws CallInputError('bad_frame_size') on a partial sample frame, 'wrong_input' on a text call. Ignored once the call is ending. */
   pushAudio(bytes: Buffer): void;
   /** Mono audio of one party in the call's wire encoding (protocols that send one track per party). */
   pushPartyAudio(party: string, bytes: Buffer): void;
@@ -33,6 +44,17 @@ export interface CallSession {
    * Ignored once the call is ending.
    */
   skipAudio(ms: number, party?: string): void;
+  /**
+   * One utterance of a text call (start.input 'text'). Throws CallInputError on bad input (unknown
+   * party, times going backwards, oversized or malformed text) and on an audio call ('wrong_input').
+   * Ignored once the call is ending.
+   */
+  pushUtterance(utterance: Utterance): void;
+  /**
+   * A text call's length, when its client knows it (e.g. `stop` with durationMs): windows relative to
+   * the call's end use it. Default: the end of the last utterance. CallInputError when it is shorter.
+   */
+  declareDuration(durationMs: number): void;
   /** The largest backlog of audio waiting for a party's recognizer, ms (for adapters that can push back on their client). */
   readonly asrBacklogMs: number;
   /** Merge metadata (e.g. AudioHook `update`). */

@@ -33,7 +33,7 @@ describe('voc.v1.CallAnalytics over gRPC (real service, real libvosk, real Redis
     const stream = client.streamCall();
     await stream.send(config(callId, { metadata: { queue: 'billing' } }));
     const started = await stream.waitFor((m) => m.started !== undefined && m.started !== null);
-    expect(started.started).toEqual({ call_id: callId, parties: ['customer', 'agent'], encoding: 'MULAW', sample_rate: 8000, channels: 2 });
+    expect(started.started).toEqual({ call_id: callId, parties: ['customer', 'agent'], encoding: 'MULAW', sample_rate: 8000, channels: 2, input: 'AUDIO' });
 
     const t0 = Date.now();
     await stream.sendAll(frames(call, 8000, 20).map((audio) => ({ audio: { audio } })));

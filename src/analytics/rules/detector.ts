@@ -30,6 +30,7 @@ export function createRulesDetector(
     defer(() => {
       const engine = new CallRuleEngine(rules, options.rules, options.scorecard);
       let durationMs: number | undefined;
+      const text = streams.input === 'text';
       const inputs$ = merge(
         streams.transcripts$.pipe(map((value): Input => ({ kind: 'transcript', value }))),
         (streams.measures$ ?? EMPTY).pipe(map((value): Input => ({ kind: 'measure', value }))),
@@ -39,7 +40,7 @@ export function createRulesDetector(
       const handle = (input: Input): DetectorOutput[] => {
         switch (input.kind) {
           case 'transcript':
-            return engine.onTranscript(input.value);
+            return text ? engine.onTextTranscript(input.value) : engine.onTranscript(input.value);
           case 'measure':
             return engine.onMeasure(input.value);
           case 'audio':

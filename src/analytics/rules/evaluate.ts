@@ -116,6 +116,16 @@ export class CallRuleEngine {
     return this.evaluate('partial');
   }
 
+  /**
+   * A text call's utterance (no audio clock): the timeline moves to the utterance's end, with its own
+   * words still pending from its start (as a recognizer's open utterance would be), then it is matched.
+   */
+  onTextTranscript(event: TranscriptEvent): DetectorOutput[] {
+    const openSince = this.open.get(event.party);
+    this.open.set(event.party, Math.min(openSince ?? event.startMs, event.startMs));
+    return [...this.onAudioTime(event.endMs), ...this.onTranscript(event)];
+  }
+
   onMeasure(measure: MeasureEvent): DetectorOutput[] {
     this.clockMs = Math.max(this.clockMs, measure.endMs);
     for (const leaf of this.rules.measureLeaves) {

@@ -26,13 +26,13 @@ const LOG_LEVELS = loggingSchema.shape.level.unwrap().options;
 export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
   return {
     command: 'replay <input>',
-    describe: 'Analyze WAV recordings (a file or a directory of .wav) through the live engine, offline',
+    describe: 'Analyze WAV recordings or transcript files (a file or a directory) through the live engine, offline',
     builder: (y) =>
       y
-        .positional('input', { type: 'string', demandOption: true, describe: 'A .wav file, or a directory of them (replayed one after the other)' })
+        .positional('input', { type: 'string', demandOption: true, describe: 'A .wav or transcript file (.jsonl, .ndjson, .csv, .tsv: docs/text-input.md), or a directory of them (replayed one after the other)' })
         .option('parties', {
           type: 'string',
-          describe: 'Party of each channel, comma-separated (default: mono "customer", stereo "customer,agent")',
+          describe: 'Party of each channel, comma-separated (default: mono "customer", stereo "customer,agent"; transcripts: the parties in the file)',
           coerce: (value: string) => value.split(',').map((p) => p.trim()),
         })
         .option('realtime', { type: 'boolean', describe: 'Feed audio at real time, like a live call' })
@@ -57,7 +57,8 @@ export function replayCommand(io: CliIo): CommandModule<object, ReplayArgs> {
         })
         .example('$0 replay call.wav', 'analyze one recording, print events, write ./call.summary.json')
         .example('$0 replay recordings/ --out summaries --rules config/rules/*.yaml', 'a directory, with rule files')
-        .example('$0 replay call.wav --realtime --redis', 'as a live call: alerts show up in `voc alerts`'),
+        .example('$0 replay call.wav --realtime --redis', 'as a live call: alerts show up in `voc alerts`')
+        .example('$0 replay call.jsonl', 'a transcript (JSON lines of utterances, or a party,start,end,text CSV/TSV): no model needed'),
     handler: async (args) => {
       const { config } = loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env);
       const { runReplay } = await import('../replay/run.js');

@@ -1,5 +1,7 @@
 import { RuleStore } from '../../analytics/rules/loader.js';
 import { VoskAsrEngine } from '../../asr/vosk-engine.js';
+import { NoAsrEngine } from '../../asr/no-asr.js';
+import type { AsrEngine } from '../../asr/types.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import { EngineMetrics } from '../../metrics/metrics.js';
@@ -21,6 +23,8 @@ export interface ReplayEngineOptions {
   rulesFiles: string[] | undefined;
   /** With `redis`: give up (CliError, exit 4) when Redis does not answer within this many ms. */
   redisConnectTimeoutMs: number;
+  /** Load the model: false when every call is a transcript (text calls need no recognizer). */
+  asr: boolean;
 }
 
 export interface ReplayEngine {
@@ -62,9 +66,9 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
     redisPublisher = new RedisCallPublisher(redis, config.redis, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs, aggregator);
     publisher = new FanOutPublisher([files, redisPublisher]);
   }
-  let asr: VoskAsrEngine;
+  let asr: AsrEngine;
   try {
-    asr = await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log });
+    asr = options.asr ? await VoskAsrEngine.open({ model: config.model, asr: config.asr, metrics, log }) : new NoAsrEngine();
   } catch (err) {
     redis?.disconnect();
     rules.close();

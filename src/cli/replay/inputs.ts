@@ -2,14 +2,25 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { WavFile, WavFormatError, type WavInfo } from '../../audio/wav.js';
 import { callIdFromFileName, conventionalParties, describeFsError } from '../recordings.js';
+import { isTranscriptFile, readTranscriptFile, TranscriptFileError, type TranscriptFile } from '../transcript-file.js';
 
-/** One recording to replay, checked: its format is one the engine takes. */
-export interface ReplayInput {
+interface InputBase {
   path: string;
   callId: string;
-  info: WavInfo;
   parties: string[];
+  durationMs: number;
 }
+/** A recording, checked: its format is one the engine takes. */
+export interface AudioReplayInput extends InputBase {
+  kind: 'audio';
+  info: WavInfo;
+}
+/** A transcript file (docs/text-input.md), parsed: replayed as a text call. */
+export interface TranscriptReplayInput extends InputBase {
+  kind: 'transcript';
+  transcript: TranscriptFile;
+}
+export type ReplayInput = AudioReplayInput | TranscriptReplayInput;
 
 export interface InputRules {
   allowedSampleRates: readonly number[];
@@ -24,7 +35,7 @@ export function defaultParties(channels: number): string[] {
 }
 
 /**
- * Resolves a file or a directory (its *.wav files, sorted) into checked inputs. Every problem of every
+ * Resolves a file or a directory (its *.wav and transcript files, sorted) into checked inputs. Every problem of every
  * file is collected, so one run reports them all; the caller refuses to start when there is any.
  */
 export async function resolveInputs(target: string, rules: InputRules): Promise<{ inputs: ReplayInput[]; problems: string[] }> {
@@ -33,8 +44,8 @@ export async function resolveInputs(target: string, rules: InputRules): Promise<
   try {
     const info = await stat(target);
     if (info.isDirectory()) {
-      files = (await readdir(target)).filter((f) => extname(f).toLowerCase() === '.wav').sort().map((f) => join(target, f));
-      if (files.length === 0) return { inputs: [], problems: [`${target}: no .wav files in this directory`] };
+      files = (await readdir(target)).filter((f) => extname(f).toLowerCase() === '.wav' || isTranscriptFile(f)).sort().map((f) => join(target, f));
+      if (files.length === 0) return { inputs: [], problems: [`${target}: no .wav or transcript (.jsonl, .ndjson, .csv, .tsv) files in this directory`] };
     } else files = [target];
   } catch (err) {
     return { inputs: [], problems: [`${target}: ${describeFsError(err)}`] };
@@ -43,17 +54,31 @@ export async function resolveInputs(target: string, rules: InputRules): Promise<
   const inputs: ReplayInput[] = [];
   const usedIds = new Set<string>();
   for (const path of files) {
-    const problem = await checkFile(path, rules);
-    if (typeof problem === 'string') {
-      problems.push(`${path}: ${problem}`);
+    const checked = isTranscriptFile(path) ? await checkTranscript(path, rules) : await checkFile(path, rules);
+    if (typeof checked === 'string') {
+      problems.push(`${path}: ${checked}`);
       continue;
     }
-    inputs.push({ path, callId: uniqueCallId(path, usedIds), info: problem.info, parties: problem.parties });
+    inputs.push({ ...checked, path, callId: uniqueCallId(path, usedIds) });
   }
   return { inputs, problems };
 }
 
-async function checkFile(path: string, rules: InputRules): Promise<string | { info: WavInfo; parties: string[] }> {
+async function checkTranscript(path: string, rules: InputRules): Promise<string | Omit<TranscriptReplayInput, 'path' | 'callId'>> {
+  let transcript: TranscriptFile;
+  try {
+    transcript = await readTranscriptFile(path);
+  } catch (err) {
+    return err instanceof TranscriptFileError ? err.message : describeFsError(err);
+  }
+  const parties = rules.parties ?? transcript.parties;
+  const unknown = transcript.parties.filter((p) => !parties.includes(p));
+  if (unknown.length > 0) return `parties ${unknown.join(', ')} are not in --parties (${parties.join(',')})`;
+  if (parties.length > rules.maxParties) return `${parties.length} parties (${parties.join(', ')}), but at most ${rules.maxParties} are allowed (limits.maxParties)`;
+  return { kind: 'transcript', transcript, parties, durationMs: transcript.durationMs };
+}
+
+async function checkFile(path: string, rules: InputRules): Promise<string | Omit<AudioReplayInput, 'path' | 'callId'>> {
   let info: WavInfo;
   try {
     const wav = await WavFile.open(path);
@@ -69,7 +94,7 @@ async function checkFile(path: string, rules: InputRules): Promise<string | { in
   if (parties.length !== info.channels)
     return `${info.channels} channel(s) but --parties names ${parties.length} (${parties.join(',')}): name one party per channel`;
   if (info.dataBytes === 0) return 'the recording holds no audio';
-  return { info, parties };
+  return { kind: 'audio', info, parties, durationMs: info.durationMs };
 }
 
 /** The file name as a callId, unique in this run. */

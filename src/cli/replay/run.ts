@@ -10,7 +10,8 @@ import { CliError, EXIT } from '../errors.js';
 import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
 import { openReplayEngine, type ReplayEngine } from './engine.js';
-import { resolveInputs, type ReplayInput } from './inputs.js';
+import { resolveInputs, type ReplayInput, type TranscriptReplayInput } from './inputs.js';
+import { textCallFormat, type CallSession } from '../../session/types.js';
 import { Pacer, type PaceMode } from './pacer.js';
 import { ReplayProgress } from './progress.js';
 import { Interrupt } from '../interrupt.js';
@@ -53,12 +54,13 @@ export async function runReplay(config: Config, options: ReplayOptions, io: CliI
 
   // Logs go to stderr: stdout carries the events.
   const log = createLogger(options.logLevel, pino.destination({ fd: 2, sync: true }));
-  const replay = await openEngine(config, options, log);
+  // Transcripts alone need no model.
+  const replay = await openEngine(config, options, inputs.some((i) => i.kind === 'audio'), log);
   // First SIGINT/SIGTERM: finish the current call as cut short and stop. Second: exit at once.
   const interrupt = new Interrupt((signal) =>
     process.stderr.write(`\nvoc: ${signal}: ending the current call (its summary is still written); press Ctrl-C again to quit at once\n`),
   );
-  const progress = new ReplayProgress(io, inputs.reduce((sum, i) => sum + i.info.durationMs, 0), options.progress);
+  const progress = new ReplayProgress(io, inputs.reduce((sum, i) => sum + i.durationMs, 0), options.progress);
   const mode: PaceMode = options.speed === undefined ? { kind: 'asap', maxBacklogMs: config.asr.maxQueueMs / 2 } : { kind: 'speed', factor: options.speed };
   const failed: string[] = [];
   try {
@@ -83,11 +85,11 @@ export async function runReplay(config: Config, options: ReplayOptions, io: CliI
   if (failed.length > 0) throw new CliError(EXIT.failure, `${failed.length} recording(s) failed`);
 }
 
-async function openEngine(config: Config, options: ReplayOptions, log: Logger): Promise<ReplayEngine> {
+async function openEngine(config: Config, options: ReplayOptions, audio: boolean, log: Logger): Promise<ReplayEngine> {
   try {
     return await openReplayEngine(
       config,
-      { outDir: options.out, redis: options.redis, rulesFiles: options.rules, redisConnectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS },
+      { outDir: options.out, redis: options.redis, rulesFiles: options.rules, redisConnectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS, asr: audio },
       log,
     );
   } catch (err) {
@@ -98,6 +100,7 @@ async function openEngine(config: Config, options: ReplayOptions, log: Logger): 
 }
 
 async function replayOne(input: ReplayInput, replay: ReplayEngine, pacer: Pacer, options: ReplayOptions, progress: ReplayProgress, interrupt: Interrupt): Promise<void> {
+  if (input.kind === 'transcript') return replayTranscript(input, replay, pacer, options, progress, interrupt);
   const wav = await WavFile.open(input.path);
   const { encoding, sampleRate, channels, blockAlign } = wav.info;
   try {
@@ -109,10 +112,7 @@ async function replayOne(input: ReplayInput, replay: ReplayEngine, pacer: Pacer,
       language: options.language,
       metadata: { file: input.path },
     });
-    session.events$.subscribe((event) => {
-      const line = describe(event, options);
-      if (line !== undefined) progress.line(event.type === 'summary' && !options.json ? `${line}  file=${summaryFile(options.out, event.callId)}` : line);
-    });
+    printEvents(session, options, progress);
     let audioMs = 0;
     let reason: CallEndReason = 'stop';
     for await (const chunk of wav.chunks(options.speed === undefined ? ASAP_CHUNK_MS : PACED_CHUNK_MS)) {
@@ -130,6 +130,52 @@ async function replayOne(input: ReplayInput, replay: ReplayEngine, pacer: Pacer,
   } finally {
     await wav.close();
   }
+}
+
+/** A transcript file as a text call: its utterances at their start times (paced) or at once. */
+async function replayTranscript(
+  input: TranscriptReplayInput,
+  replay: ReplayEngine,
+  pacer: Pacer,
+  options: ReplayOptions,
+  progress: ReplayProgress,
+  interrupt: Interrupt,
+): Promise<void> {
+  const session = replay.engine.openCall({
+    callId: input.callId,
+    protocol: 'replay',
+    input: 'text',
+    format: textCallFormat(input.parties),
+    parties: input.parties,
+    language: options.language,
+    metadata: { file: input.path },
+  });
+  printEvents(session, options, progress);
+  let reason: CallEndReason = 'stop';
+  let doneMs = 0;
+  try {
+    for (const utterance of input.transcript.utterances) {
+      if (interrupt.signal) {
+        reason = 'shutdown';
+        break;
+      }
+      await pacer.before(utterance.startMs);
+      session.pushUtterance(utterance);
+      progress.advance(Math.max(0, utterance.endMs - doneMs));
+      doneMs = Math.max(doneMs, utterance.endMs);
+    }
+  } catch (err) {
+    await session.stop('error');
+    throw err;
+  }
+  await session.stop(reason);
+}
+
+function printEvents(session: CallSession, options: ReplayOptions, progress: ReplayProgress): void {
+  session.events$.subscribe((event) => {
+    const line = describe(event, options);
+    if (line !== undefined) progress.line(event.type === 'summary' && !options.json ? `${line}  file=${summaryFile(options.out, event.callId)}` : line);
+  });
 }
 
 function describe(event: CallEvent, options: ReplayOptions): string | undefined {

@@ -28,6 +28,11 @@ export const GRPC_STATUS_FOR: Record<InputErrorCode, status> = {
   draining: status.UNAVAILABLE,
   timeout: status.DEADLINE_EXCEEDED,
   internal: status.INTERNAL,
+  unknown_party: status.INVALID_ARGUMENT,
+  bad_timing: status.INVALID_ARGUMENT,
+  text_too_large: status.INVALID_ARGUMENT,
+  bad_utf8: status.INVALID_ARGUMENT,
+  wrong_input: status.INVALID_ARGUMENT,
 };
 
 /** Any fault as a CallInputError: unknown exceptions become 'internal' (details hidden from the client). */

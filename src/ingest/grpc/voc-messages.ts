@@ -6,11 +6,14 @@ import type {
   AlertWithdrawnEvent,
   CallEndReason,
   CallEvent,
+  CallInput,
   CallSummary,
   TranscriptEvent,
   WarningEvent,
 } from '../../events/schema.js';
 import { CallInputError, type InputErrorCode } from '../../session/errors.js';
+import type { Utterance } from '../../session/text-transcriber.js';
+import { textCallFormat } from '../../session/types.js';
 
 /*
  * Wire shapes of voc.v1.CallAnalytics/StreamCall (protos/voc/v1/voc.proto) as grpc-js hands them to
@@ -37,12 +40,24 @@ export const callConfigSchema = z.object({
   metadata: z
     .record(z.string().max(MAX_METADATA_KEY_CHARS), z.string().max(MAX_METADATA_VALUE_CHARS))
     .refine((m) => Object.keys(m).length <= MAX_METADATA_ENTRIES, `at most ${MAX_METADATA_ENTRIES} metadata entries`),
+  input: z.enum(['AUDIO', 'TEXT']),
+});
+
+const wordSchema = z.object({ word: z.string(), start_ms: z.number(), end_ms: z.number(), conf: z.number() });
+export const utteranceSchema = z.object({
+  party: z.string(),
+  text: z.string(),
+  start_ms: z.number(),
+  end_ms: z.number(),
+  partial: z.boolean(),
+  words: z.array(wordSchema),
 });
 
 export const callRequestSchema = z.discriminatedUnion('request', [
   z.object({ request: z.literal('config'), config: callConfigSchema }),
   z.object({ request: z.literal('audio'), audio: z.object({ audio: z.instanceof(Buffer) }) }),
-  z.object({ request: z.literal('end'), end: z.object({}) }),
+  z.object({ request: z.literal('end'), end: z.object({ duration_ms: z.number().default(0) }) }),
+  z.object({ request: z.literal('utterance'), utterance: utteranceSchema }),
 ]);
 
 export type CallRequestMessage = z.infer<typeof callRequestSchema>;
@@ -51,8 +66,8 @@ export type CallConfigMessage = z.infer<typeof callConfigSchema>;
 /** A decoded CallRequest, validated; CallInputError with a field-level message otherwise. */
 export function parseCallRequest(message: unknown): CallRequestMessage {
   const kind = typeof message === 'object' && message !== null ? (message as { request?: unknown }).request : undefined;
-  if (kind !== 'config' && kind !== 'audio' && kind !== 'end')
-    throw new CallInputError('unknown_message', 'CallRequest must set one of config, audio, end');
+  if (kind !== 'config' && kind !== 'audio' && kind !== 'end' && kind !== 'utterance')
+    throw new CallInputError('unknown_message', 'CallRequest must set one of config, audio, end, utterance');
   const parsed = callRequestSchema.safeParse(message);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -66,6 +81,8 @@ export function parseCallRequest(message: unknown): CallRequestMessage {
 /** The engine's view of a CallConfig: encoding by engine name, proto3 zero values replaced by defaults. */
 export interface ResolvedConfig {
   callId: string;
+  input: CallInput;
+  /** Audio calls; a text call's format is not used (textCallFormat). */
   encoding: AudioEncoding;
   sampleRate: number;
   channels: number;
@@ -75,6 +92,11 @@ export interface ResolvedConfig {
 }
 
 export function resolveConfig(config: CallConfigMessage): ResolvedConfig {
+  const language = config.language === '' ? 'en' : config.language;
+  if (config.input === 'TEXT') {
+    const { encoding, sampleRate, channels } = textCallFormat(config.parties);
+    return { callId: config.call_id, input: 'text', encoding, sampleRate, channels, parties: config.parties, language, metadata: config.metadata };
+  }
   const encoding = typeof config.encoding === 'string' ? ENCODING_BY_NAME[config.encoding] : undefined;
   if (!encoding)
     throw new CallInputError(
@@ -84,13 +106,26 @@ export function resolveConfig(config: CallConfigMessage): ResolvedConfig {
   if (config.sample_rate <= 0) throw new CallInputError('unsupported_sample_rate', 'sample_rate is required (Hz)');
   return {
     callId: config.call_id,
+    input: 'audio',
     encoding,
     sampleRate: config.sample_rate,
     // proto3 cannot tell 0 from unset: 0 means "one channel per named party".
     channels: config.channels === 0 ? config.parties.length : config.channels,
     parties: config.parties,
-    language: config.language === '' ? 'en' : config.language,
+    language,
     metadata: config.metadata,
+  };
+}
+
+/** A decoded Utterance as the session's: `partial` flipped to `final`, conf 0 (proto3 "unset") read as 1. */
+export function utteranceOf(message: z.infer<typeof utteranceSchema>): Utterance {
+  return {
+    party: message.party,
+    text: message.text,
+    startMs: message.start_ms,
+    endMs: message.end_ms,
+    final: !message.partial,
+    words: message.words.map((w) => ({ word: w.word, startMs: w.start_ms, endMs: w.end_ms, conf: w.conf === 0 ? 1 : w.conf })),
   };
 }
 
@@ -109,6 +144,7 @@ export interface StartedMessage {
   encoding: string;
   sample_rate: number;
   channels: number;
+  input: string;
 }
 
 export interface TranscriptMessage {
@@ -204,9 +240,10 @@ export function startedMessage(config: ResolvedConfig): CallResponseMessage {
     started: {
       call_id: config.callId,
       parties: config.parties,
-      encoding: WIRE_ENCODING_NAME[config.encoding],
+      encoding: config.input === 'text' ? 'ENCODING_UNSPECIFIED' : WIRE_ENCODING_NAME[config.encoding],
       sample_rate: config.sampleRate,
       channels: config.channels,
+      input: config.input === 'text' ? 'TEXT' : 'AUDIO',
     },
   };
 }

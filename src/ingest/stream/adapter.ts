@@ -2,25 +2,30 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
 import { CallInputError, type InputErrorCode } from '../../session/errors.js';
-import type { CallSession } from '../../session/types.js';
+import { textCallFormat, type CallSession } from '../../session/types.js';
+import type { WireAudioFormat } from '../../audio/format.js';
 import type { IngestContext, WsProtocolAdapter } from '../adapter.js';
 import { guardedObserver } from '../guarded-observer.js';
 import { SLOW_CLIENT_BUFFER_BYTES, closeCodeFor, errorEvent, sendJson } from '../ws-send.js';
 import { recordInputFault, toBuffer } from '../ws-socket.js';
-import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage, type StartedMessage } from './messages.js';
+import { CLIENT_MESSAGE_TYPES, clientMessageSchema, type StartMessage, type StartedMessage, type UtteranceMessage } from './messages.js';
 import { PacedFeeder } from '../paced-feeder.js';
+import type { Utterance } from '../../session/text-transcriber.js';
 
 const PROTOCOL = 'stream';
 
 /**
- * The engine's native protocol on `/v1/stream`: `start` (JSON), binary audio, `stop`; the server
- * answers `started`, streams transcripts and alerts, ends with the summary and closes.
+ * The engine's native protocol on `/v1/stream`: `start` (JSON), binary audio (or, for a text call,
+ * `utterance` messages), `stop`; the server answers `started`, streams transcripts and alerts, ends
+ * with the summary and closes.
  * Any input error sends an `error` event and closes this socket only; a call already running is
  * still finalized (summary written, endReason 'error').
  */
 export const streamAdapter: WsProtocolAdapter = {
   protocol: PROTOCOL,
   path: '/v1/stream',
+  // Checked here, so invalid UTF-8 gets an error event (bad_utf8) instead of a bare close 1007.
+  validatesUtf8: true,
   attach(socket: WebSocket, _req: IncomingMessage, ctx: IngestContext): void {
     new StreamConnection(socket, ctx);
   },
@@ -65,12 +70,16 @@ class StreamConnection {
       else this.session.pushAudio(toBuffer(data));
       return;
     }
-    const message = parseClientMessage(toBuffer(data).toString('utf8'));
+    const message = parseClientMessage(decodeUtf8(toBuffer(data)));
     if (message.type === 'start') {
       if (this.session) throw new CallInputError('already_started', 'start received twice');
       this.begin(message);
+    } else if (message.type === 'utterance') {
+      if (!this.session) throw new CallInputError('bad_message', 'utterance received before start');
+      this.session.pushUtterance(utteranceOf(message));
     } else {
       if (!this.session) throw new CallInputError('bad_message', 'stop received before start');
+      if (message.durationMs !== undefined) this.session.declareDuration(message.durationMs);
       if (this.feeder) this.feeder.stop();
       else void this.session.stop('stop');
     }
@@ -78,16 +87,18 @@ class StreamConnection {
 
   private begin(message: StartMessage): void {
     clearTimeout(this.startTimer);
+    const text = message.input === 'text';
     const session = this.ctx.calls.openCall({
       callId: message.callId,
       protocol: PROTOCOL,
-      format: { encoding: message.encoding, sampleRate: message.sampleRate, channels: message.channels },
+      input: message.input,
+      format: text ? textCallFormat(message.parties) : audioFormat(message),
       parties: message.parties,
       language: message.language,
       metadata: message.metadata,
     });
     this.session = session;
-    if (message.flowControl) {
+    if (message.flowControl && !text) {
       this.feeder = new PacedFeeder(session, { maxQueueMs: this.ctx.config.asr.maxQueueMs }, this.socket, {
         onError: (err) => this.reject(err),
         onDrainedStop: () => void session.stop('stop'),
@@ -98,10 +109,9 @@ class StreamConnection {
       v: EVENT_SCHEMA_VERSION,
       callId: session.callId,
       parties: message.parties,
-      encoding: message.encoding,
-      sampleRate: message.sampleRate,
-      channels: message.channels,
-      flowControl: message.flowControl,
+      ...(text
+        ? { input: 'text' as const }
+        : { encoding: message.encoding, sampleRate: message.sampleRate, channels: message.channels, flowControl: message.flowControl }),
     };
     sendJson(this.socket, started);
     session.events$.subscribe(
@@ -147,6 +157,28 @@ class StreamConnection {
     this.feeder?.dispose();
     this.socket.close(code, reason);
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new CallInputError('bad_utf8', 'text frame is not valid UTF-8');
+  }
+}
+
+function audioFormat(message: StartMessage): WireAudioFormat {
+  const { encoding, sampleRate, channels } = message;
+  for (const [field, value] of Object.entries({ encoding, sampleRate, channels }))
+    if (value === undefined) throw new CallInputError('bad_message', `invalid start message: field "${field}": required for an audio call (or set input "text")`);
+  return { encoding: encoding!, sampleRate: sampleRate!, channels: channels! };
+}
+
+function utteranceOf(message: UtteranceMessage): Utterance {
+  const { party, text, startMs, endMs, final, words } = message;
+  return { party, text, startMs, endMs, final, ...(words ? { words } : {}) };
 }
 
 function parseClientMessage(text: string) {
