@@ -86,6 +86,7 @@ export const callSummarySchema = z
     v,
     callId: z.string(),
     protocol: z.string().describe('Ingest protocol: stream, twilio, audiohook, fork, vosk, grpc, vosk-grpc, replay'),
+    input: z.literal('text').optional().describe("'text' for calls that sent utterances instead of audio (docs/text-input.md); absent for audio calls"),
     language: z.string(),
     parties: z.array(z.string()),
     metadata: z.record(z.string(), z.unknown()),
@@ -102,7 +103,7 @@ export const callSummarySchema = z
       .describe('Final utterances of all parties in time order (redacted when redaction is on)'),
     audio: z
       .record(z.string(), z.object({ receivedMs: z.number(), droppedMs: z.number() }))
-      .describe('Per-party audio and ASR accounting'),
+      .describe('Per-party audio and ASR accounting (empty for text calls)'),
     analytics: z.record(z.string(), z.unknown()).describe('Sections contributed by analytics detectors, keyed by detector name'),
   })
   .meta({ title: 'Call summary', description: "The call's last event: transcript, alerts, tags, analytics" });

@@ -27,6 +27,7 @@ describe('voc.v1 CallRequest validation', () => {
     if (message.request !== 'config') return;
     expect(resolveConfig(message.config)).toEqual({
       callId: 'c-1',
+      input: 'audio',
       encoding: 'mulaw',
       sampleRate: 8000,
       channels: 2,
@@ -40,7 +41,7 @@ describe('voc.v1 CallRequest validation', () => {
 
   it('accepts audio and end', () => {
     expect(parseCallRequest(viaWire({ audio: { audio: Buffer.from([1, 2]) } }))).toEqual({ request: 'audio', audio: { audio: Buffer.from([1, 2]) } });
-    expect(parseCallRequest(viaWire({ end: {} }))).toEqual({ request: 'end', end: {} });
+    expect(parseCallRequest(viaWire({ end: {} }))).toEqual({ request: 'end', end: { duration_ms: 0 } });
   });
 
   it('rejects an empty request, an unspecified or unknown encoding, a missing rate, no parties, no call id', () => {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { clientMessageSchema as audiohookClientMessageSchema } from '../../ingest/audiohook/messages.js';
 import { metadataSchema as forkMetadataSchema } from '../../ingest/fork/messages.js';
-import { startMessageSchema, startedMessageSchema, stopMessageSchema } from '../../ingest/stream/messages.js';
+import { startMessageSchema, startedMessageSchema, stopMessageSchema, utteranceMessageSchema } from '../../ingest/stream/messages.js';
 import { twilioMessageSchema } from '../../ingest/twilio/messages.js';
 import { configMessageSchema, eofMessageSchema, resetMessageSchema, voskReplySchema } from '../../ingest/vosk/messages.js';
 import {
@@ -37,6 +37,7 @@ export interface ContractEntry {
 export const CONTRACTS: readonly ContractEntry[] = [
   // /v1/stream (and the events every protocol and Redis carry)
   { name: 'stream/start', title: 'start', description: '/v1/stream: the first text frame; binary audio frames follow', direction: 'in', schema: startMessageSchema },
+  { name: 'stream/utterance', title: 'utterance', description: '/v1/stream, text calls (start.input "text"): one utterance transcribed elsewhere, instead of audio (docs/text-input.md)', direction: 'in', schema: utteranceMessageSchema },
   { name: 'stream/stop', title: 'stop', description: '/v1/stream: end of audio; the server answers with the summary and closes', direction: 'in', schema: stopMessageSchema },
   { name: 'stream/started', title: 'started', description: "/v1/stream: the server's answer to start", direction: 'out', schema: startedMessageSchema },
   { name: 'events/transcript', title: 'transcript', description: transcriptEventSchema.description ?? '', direction: 'out', schema: transcriptEventSchema },

@@ -42,7 +42,7 @@ function messageRef(name: string): JsonObject {
   return { $ref: `#/components/messages/${key(name)}` };
 }
 
-const STREAM_IN = ['stream/start', 'stream/stop'];
+const STREAM_IN = ['stream/start', 'stream/utterance', 'stream/stop'];
 const STREAM_OUT = ['stream/started', 'events/transcript', 'events/alert', 'events/alert_withdrawn', 'events/warning', 'events/summary', 'events/error'];
 const ALERTS = ['events/alert', 'events/alert_withdrawn'];
 
