@@ -12,6 +12,19 @@ export class ApiKeys {
     this.digests = keys.map(digest);
   }
 
+  /**
+   * A stable id of the configured key among `presented` (for per-key limits and logs), or undefined:
+   * `key-` and the first 12 hex digits of its SHA-256, so the key itself never leaves this module.
+   */
+  identify(presented: readonly (string | undefined)[]): string | undefined {
+    let found: string | undefined;
+    for (const key of presented) {
+      if (found !== undefined || !this.matches(key)) continue;
+      found = `key-${digest(key!).toString('hex').slice(0, 12)}`;
+    }
+    return found;
+  }
+
   /** Keys are configured: requests must present one. With none, everything is open (and the log says so). */
   get required(): boolean {
     return this.digests.length > 0;

@@ -34,8 +34,10 @@ export const serverSchema = z
     maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** Names this instance in each call's Redis hash (`instance`); default `<hostname>-<pid>`. */
     instanceId: z.string().min(1).max(128).optional(),
-    /** A client must send its start message within this time. */
+    /** A client must send its start message within this time, and a call its first audio within this time of its start. */
     startTimeoutMs: z.number().int().min(100).default(10_000),
+    /** A call that sends no audio for this long (not counting an AudioHook pause) is ended with reason 'timeout' and its summary. */
+    idleTimeoutMs: z.number().int().min(100).default(60_000),
     /** Serve HTTPS/WSS on the HTTP port instead of plaintext. */
     tls: tlsSchema.optional(),
   })
@@ -176,6 +178,10 @@ export const limitsSchema = z
   .object({
     /** Unset: what the start-up probe measured (asr.capacityProbeMs), else 200. */
     maxConcurrentCalls: z.number().int().min(1).optional(),
+    /** Concurrent calls from one client address (0 = no separate limit). A media server carries many calls: size it for yours. */
+    maxCallsPerIp: z.number().int().min(0).default(0),
+    /** Concurrent calls per API key, i.e. per tenant (0 = no separate limit). */
+    maxCallsPerKey: z.number().int().min(0).default(0),
     /** Calls longer than this are ended with reason 'timeout'. */
     maxCallDurationMs: z.number().int().min(1000).default(4 * 3600 * 1000),
     maxParties: z.number().int().min(1).max(8).default(2),

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ApiKeys } from '../auth/api-keys.js';
 import { headerKeys, presentedKeys } from '../auth/http-credentials.js';
+import { withSource } from './call-source.js';
 import { readTlsFiles } from './tls.js';
 import type { IngestContext, WsProtocolAdapter } from './adapter.js';
 
@@ -65,7 +66,8 @@ export async function startHttpServer(
     }
     route.wss.handleUpgrade(req, socket, head, (ws) => {
       try {
-        route.adapter.attach(ws, req, ctx);
+        const source = { ip: req.socket.remoteAddress, keyId: keys.identify(presentedKeys(req, { query: true, subprotocol: true })) };
+        route.adapter.attach(ws, req, withSource(ctx, source));
       } catch (err) {
         // An adapter must not throw; if one does, only this socket pays for it.
         ctx.log.error({ err, protocol: route.adapter.protocol }, 'adapter failed to attach');

@@ -143,7 +143,7 @@ export class EngineMetrics {
     });
     this.admissionRefusals = new Counter({
       name: 'voc_admission_refusals_total',
-      help: 'New calls refused: at capacity, or the ASR workers behind real time',
+      help: 'New calls refused: at capacity, the ASR workers behind real time, or a client over its per-address or per-key limit',
       labelNames: ['reason'],
       registers,
     });

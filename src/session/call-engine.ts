@@ -34,6 +34,9 @@ export interface CallEngineDeps {
  */
 export class CallEngine implements CallOpener {
   private readonly calls = new Map<string, LiveCallSession>();
+  /** Live calls per client address and per API key id (CallStart.source). */
+  private readonly perIp = new Map<string, number>();
+  private readonly perKey = new Map<string, number>();
   private draining = false;
 
   constructor(private readonly deps: CallEngineDeps) {
@@ -55,12 +58,23 @@ export class CallEngine implements CallOpener {
     checkMetadata(start.metadata, limits.metadata);
     if (this.calls.has(start.callId)) throw new CallInputError('duplicate_call', `call ${start.callId} is already active`);
     this.admit();
+    const { ip, keyId } = start.source ?? {};
+    if (limits.maxCallsPerIp > 0 && ip !== undefined && (this.perIp.get(ip) ?? 0) >= limits.maxCallsPerIp) {
+      this.deps.metrics.admissionRefusals.inc({ reason: 'per_ip' });
+      throw new CallInputError('capacity', `too many concurrent calls from this address: ${limits.maxCallsPerIp} (limits.maxCallsPerIp)`);
+    }
+    if (limits.maxCallsPerKey > 0 && keyId !== undefined && (this.perKey.get(keyId) ?? 0) >= limits.maxCallsPerKey) {
+      this.deps.metrics.admissionRefusals.inc({ reason: 'per_key' });
+      throw new CallInputError('capacity', `too many concurrent calls for this API key: ${limits.maxCallsPerKey} (limits.maxCallsPerKey)`);
+    }
 
     const log = callLogger(this.deps.log, start.callId, start.protocol);
     let timer: NodeJS.Timeout | undefined;
     const session = new LiveCallSession(start, {
       summaryWaitMs: this.deps.config.redis.summaryWaitMs,
       metadataLimits: limits.metadata,
+      firstAudioTimeoutMs: this.deps.config.server.startTimeoutMs,
+      idleTimeoutMs: this.deps.config.server.idleTimeoutMs,
       finishTimeoutMs: limits.finishTimeoutMs,
       textLimits: {
         maxUtteranceChars: limits.maxUtteranceChars,
@@ -78,6 +92,8 @@ export class CallEngine implements CallOpener {
       onEnded: (summary) => {
         clearTimeout(timer);
         this.calls.delete(start.callId);
+        release(this.perIp, ip);
+        release(this.perKey, keyId);
         this.deps.metrics.activeCalls.dec({ protocol: start.protocol });
         this.deps.metrics.callsTotal.inc({ protocol: start.protocol, end_reason: summary.endReason });
         log.info({ endReason: summary.endReason, durationMs: summary.durationMs, alerts: summary.alertCount }, 'call ended');
@@ -87,6 +103,8 @@ export class CallEngine implements CallOpener {
     timer = setTimeout(() => void session.stop('timeout'), limits.maxCallDurationMs);
     timer.unref();
     this.calls.set(start.callId, session);
+    take(this.perIp, ip);
+    take(this.perKey, keyId);
     this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
     log.info(
       start.input === 'text' ? { parties: start.parties, input: 'text' } : { parties: start.parties, encoding: start.format.encoding, sampleRate: start.format.sampleRate },
@@ -157,4 +175,15 @@ function validateAudioFormat(start: CallStart, allowedRates: readonly number[], 
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function take(counts: Map<string, number>, key: string | undefined): void {
+  if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function release(counts: Map<string, number>, key: string | undefined): void {
+  if (key === undefined) return;
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }

@@ -40,6 +40,10 @@ export interface CallSessionDeps {
   finishTimeoutMs?: number;
   /** Bounds of a text call's utterances (limits.maxUtterance*). */
   textLimits: TextInputLimits;
+  /** No audio within this long of the start ends the call as 'timeout' (server.startTimeoutMs); unset = no limit. */
+  firstAudioTimeoutMs?: number;
+  /** No audio for this long ends the call as 'timeout' (server.idleTimeoutMs); unset = no limit. */
+  idleTimeoutMs?: number;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
 }
@@ -88,6 +92,11 @@ export class LiveCallSession implements CallSession {
   private readonly startedAt: Date;
   private readonly now: () => Date;
   private stopping: Promise<CallSummary> | undefined;
+  /** Input watchdog: when audio last arrived (ms, Date.now), whether any did, whether the sender paused on purpose. */
+  private lastInputAt = Date.now();
+  private sawInput = false;
+  private inputPaused = false;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly start: CallStart,
@@ -111,11 +120,13 @@ export class LiveCallSession implements CallSession {
     }
     this.analyticsDone = this.runAnalytics();
     void deps.publisher.callStarted(start, this.startedAt);
+    this.armWatchdog();
   }
 
   pushAudio(bytes: Buffer): void {
     if (this.stopping) return; // frames in flight when the call ended (duration limit, shutdown): not a client fault
     this.accept(this.audioDecoder().decodeInterleaved(bytes));
+    this.noteInput();
   }
 
   pushPartyAudio(party: string, bytes: Buffer): void {
@@ -127,6 +138,7 @@ export class LiveCallSession implements CallSession {
     if (this.stopping) return;
     if (!this.text) throw new CallInputError('wrong_input', 'utterances are for text calls: start the call with input "text"');
     const event = this.text.next(utterance);
+    this.noteInput();
     this.deps.redact.push(event, (redacted) => this.guard('transcript', () => this.emitTranscript(redacted)));
   }
 
@@ -136,8 +148,14 @@ export class LiveCallSession implements CallSession {
     this.text.declareEnd(durationMs);
   }
 
+  pauseInput(paused: boolean): void {
+    this.inputPaused = paused;
+    this.noteInput();
+  }
+
   skipAudio(ms: number, party?: string): void {
     if (this.stopping || !(ms > 0)) return;
+    this.noteInput();
     const decoder = this.audioDecoder();
     const rate = this.start.format.sampleRate;
     const samples = msToSamples(ms, rate);
@@ -170,6 +188,35 @@ export class LiveCallSession implements CallSession {
 
   get ended(): boolean {
     return this.stopping !== undefined;
+  }
+
+  private noteInput(): void {
+    this.lastInputAt = Date.now();
+    this.sawInput = true;
+  }
+
+  /**
+   * One timer per call, re-armed from the last input when it fires: a call whose client opened it and
+   * sends nothing (no first audio within firstAudioTimeoutMs, or a stall of idleTimeoutMs) is ended
+   * as 'timeout' with its summary, so idle connections cannot hold call slots.
+   */
+  private armWatchdog(): void {
+    const { firstAudioTimeoutMs, idleTimeoutMs } = this.deps;
+    const limit = this.sawInput ? idleTimeoutMs : firstAudioTimeoutMs;
+    if (limit === undefined || this.stopping) return;
+    const left = this.lastInputAt + limit - Date.now();
+    this.watchdog = setTimeout(() => {
+      if (this.stopping) return;
+      const current = this.sawInput ? idleTimeoutMs : firstAudioTimeoutMs;
+      if (!this.inputPaused && current !== undefined && Date.now() - this.lastInputAt >= current) {
+        this.deps.log.warn({ timeoutMs: current, firstAudio: !this.sawInput }, this.sawInput ? 'call ended: no audio for the idle timeout' : 'call ended: no audio after the start');
+        void this.stop('timeout');
+        return;
+      }
+      if (this.inputPaused) this.lastInputAt = Date.now();
+      this.armWatchdog();
+    }, Math.max(10, left));
+    this.watchdog.unref();
   }
 
   private openParty(party: string): PartyState {
@@ -330,6 +377,7 @@ export class LiveCallSession implements CallSession {
   }
 
   private async finish(reason: CallEndReason): Promise<CallSummary> {
+    clearTimeout(this.watchdog);
     for (const frame of this.decoder?.flush() ?? []) {
       const state = this.parties.get(frame.party);
       if (state && frame.modelRate.length > 0) state.asr.write(frame.modelRate);

@@ -18,6 +18,14 @@ export interface CallStart {
   parties: string[];
   language: string;
   metadata: Record<string, unknown>;
+  /** Who opened the call, for per-address and per-key admission limits (never published). */
+  source?: CallSource;
+}
+
+/** The client behind a call: its network address and which API key it used (an id, never the key). */
+export interface CallSource {
+  ip?: string | undefined;
+  keyId?: string | undefined;
 }
 
 /** The `format` of a text call: it carries no audio, so nothing reads it (sampleRate 0). */
@@ -57,6 +65,11 @@ export interface CallSession {
   declareDuration(durationMs: number): void;
   /** The largest backlog of audio waiting for a party's recognizer, ms (for adapters that can push back on their client). */
   readonly asrBacklogMs: number;
+  /**
+   * The sender paused its audio on purpose (AudioHook `paused`): the idle timeout waits until it
+   * resumes (`false`). The call's duration limit still applies.
+   */
+  pauseInput(paused: boolean): void;
   /** Merge metadata (e.g. AudioHook `update`). */
   updateMetadata(patch: Record<string, unknown>): void;
   /** End the call: flush ASR, finalize analytics, publish the summary. Idempotent. */

@@ -205,6 +205,8 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
     const first = client.streamCall({ metadata: { authorization: `Bearer ${apiKey}` } });
     await first.send(config('only-call'));
     await first.waitFor((m) => m.started !== undefined && m.started !== null);
+    // The live call keeps sending (silence) so the first-audio and idle timeouts (server.startTimeoutMs 300) leave it alone.
+    const keepAlive = setInterval(() => void first.send({ audio: { audio: Buffer.alloc(320, 0xff) } }), 50);
 
     const second = client.streamCall({ metadata: { 'x-api-key': apiKey } });
     await second.send(config('second-call'));
@@ -224,6 +226,7 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
     await late.send(config('late-call'));
     expect((await late.status).code).toBe(grpcStatus.UNAVAILABLE);
 
+    clearInterval(keepAlive);
     await first.send({ end: {} });
     first.halfClose();
     expect((await first.status).code).toBe(grpcStatus.OK);

@@ -222,12 +222,15 @@ export class AudioHookSession {
   }
 
   private onPaused(): void {
-    if (this.state === 'active') this.state = 'paused';
+    if (this.state !== 'active') return;
+    this.state = 'paused';
+    this.session?.pauseInput(true);
   }
 
   private onResumed(nextPositionMs: number): void {
     if (this.state !== 'paused') return;
     this.state = 'active';
+    this.session?.pauseInput(false);
     this.fillTo(nextPositionMs);
   }
 

@@ -17,8 +17,17 @@ export class ApiKeyCheck {
   }
 
   allows(metadata: Metadata): boolean {
-    return this.keys.allows([firstString(metadata.get('x-api-key')), bearerToken(firstString(metadata.get('authorization')))]);
+    return this.keys.allows(presented(metadata));
   }
+
+  /** Id of the key the call presented (ApiKeys.identify), for per-key limits. */
+  identify(metadata: Metadata): string | undefined {
+    return this.keys.identify(presented(metadata));
+  }
+}
+
+function presented(metadata: Metadata): (string | undefined)[] {
+  return [firstString(metadata.get('x-api-key')), bearerToken(firstString(metadata.get('authorization')))];
 }
 
 function firstString(values: ReadonlyArray<string | Buffer>): string | undefined {

@@ -2,9 +2,10 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Subscription } from 'rxjs';
 import type { CallEvent } from '../../events/schema.js';
 import { CallInputError } from '../../session/errors.js';
-import type { CallSession, CallStart } from '../../session/types.js';
+import type { CallSession, CallSource, CallStart } from '../../session/types.js';
 import type { IngestContext } from '../adapter.js';
 import type { ApiKeyCheck } from './auth.js';
+import { peerAddress } from '../call-source.js';
 import { ResponseWriter } from './response-writer.js';
 import { asInputError, statusFor } from './status.js';
 
@@ -38,6 +39,9 @@ export abstract class GrpcCallStream<Res> {
   private halfCloseTimer: NodeJS.Timeout | undefined;
   private subscription: Subscription | undefined;
 
+  /** The client behind this stream, for the engine's per-address and per-key limits. */
+  private source: CallSource = {};
+
   constructor(
     protected readonly call: GrpcDuplex<Res>,
     protected readonly ctx: IngestContext,
@@ -58,6 +62,7 @@ export abstract class GrpcCallStream<Res> {
       this.reject(new CallInputError('unauthenticated', 'missing or unknown API key: send metadata x-api-key or authorization: Bearer <key>'));
       return;
     }
+    this.source = { ip: peerAddress(this.call.getPeer()), keyId: auth.identify(this.call.metadata) };
     const { startTimeoutMs } = this.ctx.config.server;
     this.startTimer = setTimeout(
       () => this.reject(new CallInputError('timeout', `no config message within ${startTimeoutMs} ms (server.startTimeoutMs)`)),
@@ -77,7 +82,7 @@ export abstract class GrpcCallStream<Res> {
 
   /** Admits the call (CallInputError when refused), sends `first`, then forwards the call's events. */
   protected open(start: CallStart, first?: Res): CallSession {
-    const session = this.ctx.calls.openCall(start);
+    const session = this.ctx.calls.openCall({ ...start, source: this.source });
     clearTimeout(this.startTimer);
     this.session = session;
     if (first !== undefined) this.writer.send(first);

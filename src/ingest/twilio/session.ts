@@ -155,6 +155,7 @@ export class TwilioStream {
       format: { encoding: 'mulaw', sampleRate: format.sampleRate, channels: parties.length },
       parties,
       language: 'en',
+      ...(this.keyAtStart && typeof token === 'string' ? { source: { keyId: this.keyAtStart.identify([token]) } } : {}),
       metadata: {
         ...customParameters,
         twilio: { accountSid: start.accountSid, callSid: start.callSid, streamSid: start.streamSid, tracks },
