@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent, TranscriptEvent } from '../events/schema.js';
+import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent, TranscriptEvent, WarningEvent } from '../events/schema.js';
 
 /**
  * One readable line per event, for people watching a terminal (`voc replay`, `voc alerts`).
@@ -36,6 +36,10 @@ export function formatAlert(a: AlertLike, opts: { time?: boolean } = {}): string
 
 export function formatWithdrawn(w: Pick<AlertWithdrawnEvent, 'callId' | 'category' | 'kind' | 'id' | 'raisedAt'>, opts: { time?: boolean } = {}): string {
   return [...(opts.time ? [w.raisedAt] : []), 'WITHDRAWN', w.category, `call=${w.callId}`, `id=${w.id}`, `(${w.kind}: not confirmed by the final transcript)`].join('  ');
+}
+
+export function formatWarning(w: Pick<WarningEvent, 'callId' | 'code' | 'message'>): string {
+  return ['WARNING'.padEnd(8), `call=${w.callId}`, `${w.code}: ${w.message}`].join('  ');
 }
 
 export function formatDriver(d: Pick<DriverEvent, 'callId' | 'primary' | 'secondary'>): string {

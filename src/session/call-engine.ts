@@ -1,5 +1,6 @@
 import type { Detector } from '../analytics/types.js';
 import type { AsrEngine } from '../asr/types.js';
+import type { ModelInfo } from '../asr/model-info.js';
 import type { Config } from '../config/schema.js';
 import { callLogger, type Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
@@ -26,6 +27,8 @@ export interface CallEngineDeps {
   redactorForCall: (start: CallStart) => CallRedactor;
   /** Wall clock of the calls' startedAt/endedAt (and so of the cross-call buckets); injectable for simulations. */
   now?: () => Date;
+  /** What the model says about itself (voc-model.json): a test model is checked against each call's audio. */
+  modelInfo?: ModelInfo | undefined;
 }
 
 /**
@@ -88,6 +91,7 @@ export class CallEngine implements CallOpener {
       metrics: this.deps.metrics,
       log,
       redact: this.deps.redactorForCall(start),
+      modelInfo: this.deps.modelInfo,
       ...(this.deps.now ? { now: this.deps.now } : {}),
       onEnded: (summary) => {
         clearTimeout(timer);

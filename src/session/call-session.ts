@@ -3,6 +3,8 @@ import { CallAudioDecoder, type DecodedFrame } from '../audio/call-audio-decoder
 import { msToSamples, samplesToMs, type PartyPcm } from '../audio/format.js';
 import type { Detector, DetectorOutput } from '../analytics/types.js';
 import { AsrWorkerLostError } from '../asr/errors.js';
+import { ModelFitCheck } from '../asr/model-fit.js';
+import type { ModelInfo } from '../asr/model-info.js';
 import type { AsrEngine, AsrStream } from '../asr/types.js';
 import {
   EVENT_SCHEMA_VERSION,
@@ -46,6 +48,8 @@ export interface CallSessionDeps {
   idleTimeoutMs?: number;
   /** Called once when the call has ended and its summary is published. */
   onEnded?: (summary: CallSummary) => void;
+  /** The model's self-description: a test model is checked against the call's audio (warning `model_fit`). */
+  modelInfo?: ModelInfo | undefined;
 }
 
 /**
@@ -60,6 +64,8 @@ export interface CallRedactor {
 
 interface PartyState {
   asr: AsrStream;
+  /** Whether this party's audio suits the model; dropped once judged. */
+  fit: ModelFitCheck | undefined;
   assembler: TranscriptAssembler;
   receivedSamples: number;
   droppedModelSamples: number;
@@ -222,7 +228,8 @@ export class LiveCallSession implements CallSession {
   private openParty(party: string): PartyState {
     const asr = this.deps.asr.openStream({ callId: this.callId, protocol: this.start.protocol, party, sampleRate: this.deps.asr.sampleRate });
     const assembler = new TranscriptAssembler(this.callId, party);
-    const state: PartyState = { asr, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
+    const fit = ModelFitCheck.forModel(this.deps.modelInfo, this.start.format.sampleRate);
+    const state: PartyState = { asr, fit, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
     state.asrDone = new Promise<void>((resolve) => {
       asr.results$.subscribe({
         next: (result) =>
@@ -256,8 +263,27 @@ export class LiveCallSession implements CallSession {
       state.receivedSamples += frame.callRate.length;
       this.deps.metrics.audioReceivedSeconds.inc({ protocol: this.start.protocol }, frame.callRate.length / rate);
       this.audio.next({ party: frame.party, samples: frame.callRate, sampleRate: rate, startSample: frame.startSample });
+      if (state.fit) this.checkModelFit(frame.party, state, frame.callRate);
       if (frame.modelRate.length > 0 && !state.asr.write(frame.modelRate)) state.droppedModelSamples += frame.modelRate.length;
     }
+  }
+
+  /** A test model fed audio it cannot decode: warn once per call (socket, log), then stop checking. */
+  private checkModelFit(party: string, state: PartyState, samples: Int16Array): void {
+    const warning = state.fit?.push(samples);
+    if (!warning) return;
+    for (const other of this.parties.values()) other.fit = undefined;
+    this.deps.log.warn({ party, code: warning.code, ...warning.details }, 'model does not suit the audio: results are meaningless');
+    this.events.next({
+      type: 'warning',
+      v: EVENT_SCHEMA_VERSION,
+      callId: this.callId,
+      code: warning.code,
+      message: warning.message,
+      party,
+      details: warning.details,
+      raisedAt: this.now().toISOString(),
+    });
   }
 
   private emitTranscript(event: TranscriptEvent): void {

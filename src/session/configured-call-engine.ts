@@ -1,6 +1,7 @@
 import { createAnalyticsFactory } from '../analytics/call-analytics.js';
 import { TranscriptRedactor } from '../analytics/redaction.js';
 import type { RuleStore } from '../analytics/rules/loader.js';
+import { readModelInfo } from '../asr/model-info.js';
 import type { AsrEngine } from '../asr/types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -31,6 +32,7 @@ export function createConfiguredCallEngine(deps: ConfiguredCallEngineDeps): Call
     log: deps.log,
     analyticsForCall: createAnalyticsFactory({ keywords: config.keywords, analytics: config.analytics, rules: () => rules.current() }),
     redactorForCall: () => new TranscriptRedactor(config.analytics.redaction),
+    modelInfo: readModelInfo(config.model.path),
     ...(deps.now ? { now: deps.now } : {}),
   });
 }

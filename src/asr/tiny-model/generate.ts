@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { MODEL_INFO_FILE, type ModelInfo } from '../model-info.js';
 import { join } from 'node:path';
 import { MEL_BINS, MEL_HIGH_HZ, MEL_LOW_HZ, MODEL_SAMPLE_RATE, TONE_WORDS } from './vocabulary.js';
 
@@ -21,6 +22,11 @@ export interface TinyModelOptions {
    * what a real model costs: { count: 6, width: 1536 } is roughly a small Vosk model.
    */
   costLayers?: { count: number; width: number };
+  /**
+   * Write voc-model.json marking it a test model of tone words (default true), so the engine warns
+   * when it is fed speech. false: a model that says nothing about itself, like a real one.
+   */
+  selfDescribe?: boolean;
 }
 
 const WORD_BIAS = -28; // the constants of the score above: -8 + 4 * -5
@@ -63,6 +69,14 @@ export function generateTinyModel(dir: string, options: TinyModelOptions = {}): 
   );
   writeFileSync(join(dir, 'graph/HCLG.fst'), hclg(TONE_WORDS.length));
   writeFileSync(join(dir, 'am/final.mdl'), transitionModel(TONE_WORDS.length) + nnet(options));
+  if (options.selfDescribe ?? true) {
+    const info: ModelInfo = {
+      kind: 'test',
+      description: `voc-engine's generated tiny model: ${TONE_WORDS.length} words, each a tone`,
+      tonesHz: TONE_WORDS.map((w) => Math.round(w.hz * 10) / 10),
+    };
+    writeFileSync(join(dir, MODEL_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+  }
 }
 
 /** Phones: 1 = silence, 1 + k = word k. One emitting state each, self-loop and exit at 0.5. */

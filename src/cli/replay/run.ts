@@ -7,7 +7,7 @@ import type { CallEndReason, CallEvent } from '../../events/schema.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { summaryFile } from '../../publish/file-publisher.js';
 import { CliError, EXIT } from '../errors.js';
-import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
+import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWarning, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
 import { openReplayEngine, type ReplayEngine } from './engine.js';
 import { resolveInputs, type ReplayInput, type TranscriptReplayInput } from './inputs.js';
@@ -189,6 +189,8 @@ function describe(event: CallEvent, options: ReplayOptions): string | undefined 
       return formatWithdrawn(event);
     case 'driver':
       return formatDriver(event);
+    case 'warning':
+      return formatWarning(event);
     case 'summary':
       return formatSummary(event);
   }

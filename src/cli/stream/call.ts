@@ -1,6 +1,6 @@
 import WebSocket, { type RawData } from 'ws';
 import type { WavFile } from '../../audio/wav.js';
-import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWithdrawn } from '../format.js';
+import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWarning, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
 import { Pacer } from '../replay/pacer.js';
 import { parseServerMessage, type ErrorMessage, type ServerMessage, type StartedMessage, type SummaryMessage } from './server-messages.js';
@@ -152,6 +152,8 @@ export class StreamCall {
         return this.io.out(formatWithdrawn(message));
       case 'driver':
         return this.io.out(formatDriver(message));
+      case 'warning':
+        return this.io.err(formatWarning(message));
       case 'summary':
         return this.io.out(formatSummary(message));
       case 'started':

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertWireSchema, alertWithdrawnWireSchema } from '../../events/alert-wire.js';
 import { EVENT_SCHEMA_VERSION } from '../../events/schema.js';
+import { warningEventSchema } from '../../events/wire.js';
 import { driverEventWireSchema } from '../../events/voc-wire.js';
 
 /**
@@ -42,6 +43,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   alertWireSchema,
   alertWithdrawnWireSchema,
   driverEventWireSchema,
+  warningEventSchema.loose(),
   summarySchema,
   errorSchema,
 ]);
