@@ -86,7 +86,7 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
       return out.stderr;
     },
     exited,
-    waitFor(stream, pattern, timeoutMs = 20_000) {
+    waitFor(stream, pattern, timeoutMs = 60_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {
           const m = out[stream].match(pattern);

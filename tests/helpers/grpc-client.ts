@@ -61,7 +61,7 @@ export class RecordingGrpcStream {
     return this.messages.filter((m) => m[field] !== undefined && m[field] !== null).map((m) => m[field] as WireMessage);
   }
 
-  async waitFor(predicate: (m: WireMessage) => boolean, timeoutMs = 20_000): Promise<WireMessage> {
+  async waitFor(predicate: (m: WireMessage) => boolean, timeoutMs = 60_000): Promise<WireMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(predicate);

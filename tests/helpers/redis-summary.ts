@@ -12,7 +12,7 @@ export type StoredSummary = Record<string, unknown> & {
 };
 
 /** Polls Redis until the call's summary is written (protocols that do not send it on the socket). */
-export async function waitForSummary(redis: Redis, prefix: string, callId: string, timeoutMs = 20_000): Promise<StoredSummary> {
+export async function waitForSummary(redis: Redis, prefix: string, callId: string, timeoutMs = 60_000): Promise<StoredSummary> {
   const key = new RedisKeys(prefix).callSummary(callId);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

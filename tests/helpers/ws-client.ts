@@ -45,7 +45,7 @@ export class RecordingClient {
     return this.messages.filter((m) => m.type === type);
   }
 
-  async waitFor(predicate: (m: ServerMessage) => boolean, timeoutMs = 20_000): Promise<ServerMessage> {
+  async waitFor(predicate: (m: ServerMessage) => boolean, timeoutMs = 60_000): Promise<ServerMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(predicate);

@@ -61,7 +61,7 @@ describe('capacity-aware admission', () => {
     for (const client of admitted) client.send({ type: 'stop' });
     const summaries = await Promise.all(admitted.map((client) => client.waitFor((m) => m.type === 'summary')));
     for (const summary of summaries) expect((summary as unknown as { audio: Record<string, { droppedMs: number }> }).audio.customer?.droppedMs).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
 });
 
@@ -91,5 +91,5 @@ describe('admission while the recognizers are behind', () => {
     expect(later.ofType('started')).toHaveLength(1);
     later.send({ type: 'stop' });
     await later.waitFor((m) => m.type === 'summary');
-  }, 90_000);
+  }, 180_000);
 });

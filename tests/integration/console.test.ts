@@ -191,7 +191,7 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await pageC.locator(`li[data-alert-id="${alertIds[0]}"] .ack-state`).waitFor();
     await contextA.close();
     await contextB.close();
-  }, 120_000);
+  }, 180_000);
 
   it('is operable from the keyboard alone: sign in, open a call, acknowledge an alert', async () => {
     const context = await browser.newContext();
@@ -226,7 +226,7 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await page.keyboard.press('Enter');
     await page.waitForSelector('.ack-state:text("Acknowledged by Kim")');
     await context.close();
-  }, 120_000);
+  }, 180_000);
 
   it('meets WCAG 2 AA on every view (axe-core: contrast, labels, roles)', async () => {
     const context = await browser.newContext({ bypassCSP: true });
@@ -248,5 +248,5 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await page.waitForSelector('h3:text("Stored summary")');
     await audit('call');
     await context.close();
-  }, 120_000);
+  }, 180_000);
 });

@@ -151,5 +151,5 @@ describe('cross-call aggregation, spikes, lease and follow-up on real Redis', ()
     expect(r.stdout).toContain('Open spikes: 0');
     expect(r.stdout).toContain('Resolved in this period: 1');
     expect(r.stdout).toMatch(/rate before the resolve (\d+\.\d)% \(\d+\/\d+\), after 20\.0% \(\d+\/\d+\)/);
-  }, 120_000);
+  }, 180_000);
 });
