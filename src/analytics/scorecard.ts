@@ -6,6 +6,8 @@ export interface CategoryMatch {
   evidence: Evidence[];
   startMs: number;
   endMs: number;
+  /** How clear the match is, 0..1 (relevance.ts). */
+  relevance: number;
 }
 
 export type CheckOutcomeKind = 'pass' | 'fail' | 'not_applicable';

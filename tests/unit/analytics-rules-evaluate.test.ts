@@ -41,7 +41,7 @@ describe('phrase rules', () => {
         startMs: 3600,
         endMs: 3950,
         tags: ['churn'],
-        details: { evidence: [{ party: 'customer', text: 'refunded', startMs: 3600, endMs: 3950 }] },
+        details: { relevance: 0.75, evidence: [{ party: 'customer', text: 'refunded', startMs: 3600, endMs: 3950 }] },
       },
     ]);
     expect(tags(out)).toEqual(['refund', 'churn']);

@@ -39,7 +39,7 @@ scorecard:
     ],
     1,
   );
-  const match = (text: string): CategoryMatch => ({ evidence: [{ party: 'agent', text, startMs: 100, endMs: 500 }], startMs: 100, endMs: 500 });
+  const match = (text: string): CategoryMatch => ({ evidence: [{ party: 'agent', text, startMs: 100, endMs: 500 }], startMs: 100, endMs: 500, relevance: 0.75 });
 
   it('weights applicable checks and carries evidence', () => {
     const card = scoreCall(rules.scorecard!, new Map([['greet', match('hello')], ['promise', match('guaranteed')]]), 80);

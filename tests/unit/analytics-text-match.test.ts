@@ -20,8 +20,8 @@ describe('normalization and tokens', () => {
   it('uses word timings when present, text otherwise', () => {
     const timed = tokenizeTranscript(final('agent', 0, 'Hello there', 1000));
     expect(timed).toEqual([
-      { text: 'hello', startMs: 1000, endMs: 1350 },
-      { text: 'there', startMs: 1400, endMs: 1750 },
+      { text: 'hello', startMs: 1000, endMs: 1350, conf: 1 },
+      { text: 'there', startMs: 1400, endMs: 1750, conf: 1 },
     ]);
     expect(tokensTimed(timed)).toBe(true);
     const untimed = tokenizeTranscript(partial('agent', 0, 'Hello there', 1000, false));
@@ -91,10 +91,10 @@ describe('phrase sets and proximity', () => {
   it('finds a within N words of b, either order unless ordered', () => {
     const a = [compilePhrase('cancel*')];
     const b = [compilePhrase('account')];
-    expect(matchProximity(a, b, tokens('cancel my account'), 1, false)).toEqual([{ start: 0, end: 3 }]);
-    expect(matchProximity(a, b, tokens('cancel the whole entire account'), 3, false)).toEqual([{ start: 0, end: 5 }]);
+    expect(matchProximity(a, b, tokens('cancel my account'), 1, false)).toEqual([{ start: 0, end: 3, tightness: 0.5 }]); // gap 1 of 1
+    expect(matchProximity(a, b, tokens('cancel the whole entire account'), 3, false)).toEqual([{ start: 0, end: 5, tightness: 0.5 }]);
     expect(matchProximity(a, b, tokens('cancel the whole entire old account'), 3, false)).toEqual([]); // too far
-    expect(matchProximity(a, b, tokens('account cancelled'), 0, false)).toEqual([{ start: 0, end: 2 }]);
+    expect(matchProximity(a, b, tokens('account cancelled'), 0, false)).toEqual([{ start: 0, end: 2, tightness: 1 }]);
     expect(matchProximity(a, b, tokens('account cancelled'), 0, true)).toEqual([]); // order required
     expect(matchProximity(a, b, tokens('cancel it'), 3, false)).toEqual([]);
   });

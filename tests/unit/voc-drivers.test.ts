@@ -124,7 +124,7 @@ describe('drivers per call', () => {
   });
 
   it('recognizeDrivers is a pure function of the matched categories (ties keep file order)', () => {
-    const m = { evidence: [], startMs: 0, endMs: 1 };
+    const m = { evidence: [], startMs: 0, endMs: 1, relevance: 0.5 };
     const result = recognizeDrivers(rules.drivers, new Map([['driver:campaign-question', m], ['driver:refund-request', m]]));
     expect([result.primary.id, ...result.secondary.map((d) => d.id)]).toEqual(['refund-request', 'campaign-question']);
   });

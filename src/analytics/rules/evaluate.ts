@@ -6,6 +6,7 @@ import { tokenizeTranscript, tokensTimed } from '../text/tokenize.js';
 import type { DetectorOutput, MeasureEvent } from '../types.js';
 import type { CompiledCategory, CompiledCheck, GroupNode, MeasureLeaf, OrderNode, RuleNode, RuleSetSnapshot, TextLeaf } from './compile.js';
 import type { RuleWindow } from './schema.js';
+import { matchRelevance, orderTightness } from './relevance.js';
 import { driverTags, recognizeDrivers, sameDrivers, type DriverResult } from '../voc/recognize.js';
 
 /**
@@ -56,7 +57,8 @@ type Trigger = 'final' | 'partial' | 'clock' | 'end';
 
 /** Summary section 'categories'. */
 export interface CategorySummary {
-  matched: Array<{ name: string; severity: string; tags: string[]; startMs: number; endMs: number; evidence: Evidence[] }>;
+  /** Sorted by relevance, clearest first (ties: earliest first). */
+  matched: Array<{ name: string; severity: string; tags: string[]; startMs: number; endMs: number; relevance: number; evidence: Evidence[] }>;
 }
 
 function toEvidence(hit: Hit): Evidence {
@@ -164,6 +166,7 @@ export class CallRuleEngine {
       const m = matches.get(c.name);
       if (m && !c.hidden) summary.matched.push({ name: c.name, severity: c.severity, tags: c.tags, ...m });
     }
+    summary.matched.sort((a, b) => b.relevance - a.relevance || a.startMs - b.startMs);
     out.push({ kind: 'summary', section: 'categories', value: summary });
     if (this.rules.drivers.length > 0) {
       const drivers = recognizeDrivers(this.rules.drivers, matches);
@@ -176,9 +179,19 @@ export class CallRuleEngine {
     return out;
   }
 
+  /**
+   * The call's matches. At the end, a match's relevance counts every occurrence of the call, not only
+   * those seen when it fired (its evidence and times stay those of the moment it fired).
+   */
   private matches(): Map<string, CategoryMatch> {
     const out = new Map<string, CategoryMatch>();
-    for (const [name, state] of this.states) if (state.status === 'final' && state.match) out.set(name, state.match);
+    for (const category of this.rules.categories) {
+      const state = this.states.get(category.name);
+      if (state?.status !== 'final' || !state.match) continue;
+      const now = this.ended ? this.node(category.root) : undefined;
+      const relevance = now?.v === 'T' && now.evidence.length > 0 ? matchRelevance(dedupe(now.evidence).slice(0, this.options.maxEvidence)) : state.match.relevance;
+      out.set(category.name, { ...state.match, relevance: Math.max(relevance, state.match.relevance) });
+    }
     return out;
   }
 
@@ -263,14 +276,16 @@ export class CallRuleEngine {
   }
 
   private toMatch(hits: Hit[], root: GroupNode): CategoryMatch {
-    const evidence = dedupe(hits).slice(0, this.options.maxEvidence).map(toEvidence);
+    const kept = dedupe(hits).slice(0, this.options.maxEvidence);
+    const evidence = kept.map(toEvidence);
+    const relevance = matchRelevance(kept);
     if (evidence.length > 0) {
-      return { evidence, startMs: Math.min(...evidence.map((e) => e.startMs)), endMs: Math.max(...evidence.map((e) => e.endMs)) };
+      return { evidence, startMs: Math.min(...evidence.map((e) => e.startMs)), endMs: Math.max(...evidence.map((e) => e.endMs)), relevance };
     }
     // Matched on absences only: place it at the window that was checked.
     const range = firstWindow(root) ? this.range(firstWindow(root)) : undefined;
     const endMs = Math.min(range?.to ?? Infinity, this.durationMs ?? this.clockMs);
-    return { evidence, startMs: Math.min(range?.from ?? 0, endMs), endMs };
+    return { evidence, startMs: Math.min(range?.from ?? 0, endMs), endMs, relevance };
   }
 
   private categoryAlert(category: CompiledCategory, match: CategoryMatch, tentative: boolean): DetectorOutput {
@@ -287,7 +302,7 @@ export class CallRuleEngine {
         endMs: match.endMs,
         tags: category.tags,
         ...(tentative ? { tentative: true } : {}),
-        details: { evidence: match.evidence },
+        details: { relevance: match.relevance, evidence: match.evidence },
       },
     };
   }
@@ -372,7 +387,11 @@ export class CallRuleEngine {
     const before = (this.finals.get(node.before.id) ?? []).filter((h) => inside(h) && h.endMs <= first.startMs);
     const ordered = before.length > 0;
     const holds = node.negate ? !ordered : ordered;
-    return holds ? trueResult(ordered ? [before[before.length - 1]!, first] : [first]) : FALSE;
+    if (!holds) return FALSE;
+    if (!ordered) return trueResult([first]);
+    const last = before[before.length - 1]!;
+    const tightness = orderTightness(first.startMs - last.endMs);
+    return trueResult([{ ...last, tightness }, { ...first, tightness }]);
   }
 
   private group(node: GroupNode): Result {

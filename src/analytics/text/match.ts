@@ -5,6 +5,8 @@ import type { Token } from './tokenize.js';
 export interface Span {
   start: number;
   end: number;
+  /** Proximity matches: 1 when the two pieces are adjacent, down to 0.5 at the `withinWords` limit. */
+  tightness?: number;
 }
 
 export interface PhraseMatcher {
@@ -125,7 +127,7 @@ export function matchProximity(
       if (x.start < y.end && y.start < x.end) continue; // the same words cannot be both
       const gap = y.start >= x.end ? y.start - x.end : ordered ? Infinity : x.start - y.end;
       if (gap <= withinWords && (!best || gap < best.gap)) {
-        best = { span: { start: Math.min(x.start, y.start), end: Math.max(x.end, y.end) }, gap };
+        best = { span: { start: Math.min(x.start, y.start), end: Math.max(x.end, y.end), tightness: 1 - (0.5 * gap) / Math.max(1, withinWords) }, gap };
       }
     }
     if (best && !spans.some((s) => s.start === best.span.start && s.end === best.span.end)) spans.push(best.span);

@@ -20,8 +20,20 @@ export interface Hit {
   text: string;
   startMs: number;
   endMs: number;
+  /** Mean recognizer confidence of the matched words (absent when the words carry none). */
+  conf?: number;
+  /** How close the pieces of a proximity or ordering match were, 0.5..1 (absent for other matches). */
+  tightness?: number;
 }
 
 export function spanHit(tokens: readonly Token[], span: Span, event: TranscriptEvent): Hit {
-  return { party: event.party, utterance: event.utterance, text: spanText(tokens, span), ...spanTimes(tokens, span, event) };
+  const confs = tokens.slice(span.start, span.end).flatMap((t) => (t.conf === undefined ? [] : [t.conf]));
+  return {
+    party: event.party,
+    utterance: event.utterance,
+    text: spanText(tokens, span),
+    ...spanTimes(tokens, span, event),
+    ...(confs.length > 0 ? { conf: confs.reduce((a, b) => a + b, 0) / confs.length } : {}),
+    ...(span.tightness !== undefined ? { tightness: span.tightness } : {}),
+  };
 }

@@ -6,6 +6,8 @@ export interface Token {
   text: string;
   startMs?: number;
   endMs?: number;
+  /** The recognizer's confidence in the word (0..1), when it gave one. */
+  conf?: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export function tokenizeTranscript(event: Pick<TranscriptEvent, 'text' | 'words'
       // A recognizer "word" may hold several (e.g. "4111-1111" or "new york" in some models).
       for (const part of w.word.split(/\s+/)) {
         const text = normalizeWord(part);
-        if (text) tokens.push({ text, startMs: w.startMs, endMs: w.endMs });
+        if (text) tokens.push({ text, startMs: w.startMs, endMs: w.endMs, conf: w.conf });
       }
     }
     return tokens;
