@@ -65,7 +65,7 @@ function startTraffic(publisher: RedisCallPublisher, prefix: string): { stop(): 
           startMs: atMs,
           endMs: atMs + 800,
           raisedAt: new Date().toISOString(),
-        });
+        }, `bench${call}`);
       } else {
         const party = round % 2 === 0 ? 'customer' : 'agent';
         void publisher.transcript({
@@ -79,7 +79,7 @@ function startTraffic(publisher: RedisCallPublisher, prefix: string): { stop(): 
           startMs: atMs,
           endMs: atMs + 1200,
           utterance: round,
-        });
+        }, `bench${call}`);
       }
       sent++;
     }
@@ -94,6 +94,7 @@ async function startCalls(publisher: RedisCallPublisher, prefix: string): Promis
       publisher.callStarted(
         { callId: `${prefix.replace(/[^A-Za-z0-9]/g, '')}-call-${i}`, protocol: 'stream', format, parties: ['customer', 'agent'], language: 'en', metadata: {} },
         new Date(),
+        `bench${i}`,
       ),
     ),
   );

@@ -78,7 +78,9 @@ export const alertWithdrawnEventSchema = z
   })
   .meta({ title: 'Alert withdrawn', description: 'A tentative alert that the final transcript did not confirm' });
 
-export const callEndReasonSchema = z.enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout']);
+export const callEndReasonSchema = z
+  .enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout', 'interrupted'])
+  .describe('interrupted: the instance died (or Redis hung at its shutdown) mid-call; the summary was rebuilt from Redis at its next start');
 
 export const callSummarySchema = z
   .object({
@@ -210,11 +212,13 @@ const jsonText = (what: string) => z.string().describe(`${what}, as JSON text`);
 /** `<prefix>:call:{<callId>}`: a Redis hash, so every value is a string. */
 export const callHashSchema = z
   .object({
-    state: z.enum(['active', 'ended']),
+    state: z.enum(['active', 'ended', 'interrupted']),
+    record: z.string().describe('This call among every call that used its callId (<prefix>:call:{<callId>}:records)'),
     protocol: z.string(),
     language: z.string(),
     parties: jsonText('Array of party names'),
     startedAt: isoTime('Call start'),
+    startedMs: decimal.describe('Call start, ms since the epoch'),
     metadata: jsonText('Object of call metadata'),
     tagsCount: decimal,
     alertCount: decimal,
@@ -226,7 +230,10 @@ export const callHashSchema = z
     driver: z.string().optional().describe("The call's primary driver id (docs/voc.md), once recognized; 'unclassified' at the end when none"),
     department: z.string().optional().describe("The primary driver's department (empty for unclassified)"),
   })
-  .meta({ title: 'Call hash', description: 'Redis HASH <prefix>:call:{<callId>}: call state; end fields are set when the call ends' });
+  .meta({
+    title: 'Call hash',
+    description: 'Redis HASH <prefix>:call:{<callId>} (the latest call with that id; earlier ones at <prefix>:call:{<callId>}~<record>): call state; end fields are set when the call ends',
+  });
 
 /** An entry of `<prefix>:alerts` and `<prefix>:call:{<callId>}:alerts` (Redis STREAM). */
 export const alertStreamEntrySchema = z

@@ -4,20 +4,26 @@ import type { CallEndedMessage, CallStartedMessage, CallTagsMessage } from '../e
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallStart } from '../session/types.js';
-import { RedisKeys } from './keys.js';
+import { RECORD_KEY_SUFFIXES, RedisKeys } from './keys.js';
+import { END_SCRIPT, FIELDS_SCRIPT, START_SCRIPT, STREAM_SCRIPT, TAGS_SCRIPT } from './record-scripts.js';
 import type { RedisClient } from './redis-connection.js';
+import type { SummarySpool } from './summary-spool.js';
 
-/** What the call session needs from the output side; failures are counted and logged, never thrown. */
+/**
+ * What the call session needs from the output side; failures are counted and logged, never thrown.
+ * `record` names this call among every call that used its callId (keys.ts): a callId can be used
+ * again, and each use is kept.
+ */
 export interface CallPublisher {
-  callStarted(start: CallStart, startedAt: Date): Promise<void>;
-  alert(event: AlertEvent): Promise<void>;
-  alertWithdrawn(event: AlertWithdrawnEvent): Promise<void>;
+  callStarted(start: CallStart, startedAt: Date, record: string): Promise<void>;
+  alert(event: AlertEvent, record: string): Promise<void>;
+  alertWithdrawn(event: AlertWithdrawnEvent, record: string): Promise<void>;
   /** A final transcript line (partials are not stored). */
-  transcript(event: TranscriptEvent): Promise<void>;
-  tags(callId: string, tags: readonly string[]): Promise<void>;
+  transcript(event: TranscriptEvent, record: string): Promise<void>;
+  tags(callId: string, tags: readonly string[], record: string): Promise<void>;
   /** The call's drivers changed (docs/voc.md). */
-  driver(event: DriverEvent): Promise<void>;
-  callEnded(summary: CallSummary): Promise<void>;
+  driver(event: DriverEvent, record: string): Promise<void>;
+  callEnded(summary: CallSummary, record: string): Promise<void>;
 }
 
 /** Counts an ended call across calls (VocAggregator): one Redis round trip per call. */
@@ -27,8 +33,9 @@ export interface CallAggregator {
 
 /**
  * Writes call state, alerts, tags and summaries to Redis (layout in keys.ts). Per-call keys of one
- * call share a hash slot and are written in MULTI blocks; global keys (alert stream, channels) are
- * written separately so the layout works on Redis Cluster.
+ * record are written by Lua scripts that find the record's keys inside Redis (record-scripts.ts);
+ * global keys (alert stream, channels) are written separately so the layout works on Redis Cluster.
+ * A summary Redis does not confirm goes to the spool (when one is given) and is written at next start.
  */
 export class RedisCallPublisher implements CallPublisher {
   private readonly keys: RedisKeys;
@@ -36,6 +43,8 @@ export class RedisCallPublisher implements CallPublisher {
   private readonly inFlight = new Set<Promise<void>>();
   /** Protocol of each active call, so failure lines carry callId and protocol like every call-related log line. */
   private readonly protocols = new Map<string, string>();
+  /** Summaries whose write Redis has not confirmed yet, by record. */
+  private readonly unconfirmed = new Map<string, CallSummary>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -51,59 +60,64 @@ export class RedisCallPublisher implements CallPublisher {
     private readonly activeTtlMs: number,
     /** Cross-call counts (voc.enabled); written after the call's own keys, counted like every write. */
     private readonly aggregator?: CallAggregator,
+    /** Where unconfirmed summaries wait for the next start. */
+    private readonly spool?: SummarySpool,
   ) {
     this.keys = new RedisKeys(options.prefix);
   }
 
-  callStarted(start: CallStart, startedAt: Date): Promise<void> {
-    const key = this.keys.call(start.callId);
-    this.protocols.set(start.callId, start.protocol);
-    return this.write('call_started', start.callId, async () => {
-      await this.redis
-        .multi()
-        .hset(key, {
-          state: 'active',
-          protocol: start.protocol,
-          language: start.language,
-          parties: JSON.stringify(start.parties),
-          startedAt: startedAt.toISOString(),
-          metadata: JSON.stringify(start.metadata),
-          tagsCount: 0,
-          alertCount: 0,
-          ...(this.options.instance ? { instance: this.options.instance } : {}),
-        })
-        .pexpire(key, this.activeTtlMs)
-        .exec()
-        .then(throwOnMultiError);
-      await this.redis.zadd(this.keys.activeCalls(), startedAt.getTime(), start.callId);
-      await this.redis.publish(
-        this.keys.callsChannel(),
-        JSON.stringify({ type: 'call_started', v: 1, callId: start.callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() } satisfies CallStartedMessage),
-      );
-    });
-  }
-
-  alert(event: AlertEvent): Promise<void> {
-    const json = JSON.stringify(event);
-    return this.write('alert', event.callId, async () => {
-      const callAlerts = this.keys.callAlerts(event.callId);
+  callStarted(start: CallStart, startedAt: Date, record: string): Promise<void> {
+    const { callId } = start;
+    this.protocols.set(callId, start.protocol);
+    const fields: Record<string, string> = {
+      state: 'active',
+      protocol: start.protocol,
+      language: start.language,
+      parties: JSON.stringify(start.parties),
+      startedAt: startedAt.toISOString(),
+      startedMs: String(startedAt.getTime()),
+      metadata: JSON.stringify(start.metadata),
+      tagsCount: '0',
+      alertCount: '0',
+      ...(this.options.instance ? { instance: this.options.instance } : {}),
+    };
+    // No call outlives maxCallDurationMs: an active record older than that was left by a dead instance.
+    const staleAfterMs = this.activeTtlMs - this.options.retentionMs;
+    return this.write('call_started', callId, async () => {
       await allSent([
-        this.redis
-          .multi()
-          .xadd(callAlerts, 'MAXLEN', '~', 10_000, '*', 'event', json)
-          .pexpire(callAlerts, this.activeTtlMs)
-          .hincrby(this.keys.call(event.callId), 'alertCount', 1)
-          .exec()
-          .then(throwOnMultiError),
-        ...this.broadcastAlert(json),
+        this.redis.eval(
+          START_SCRIPT,
+          3,
+          this.keys.record(callId),
+          this.keys.record(callId, record),
+          this.keys.callRecords(callId),
+          record,
+          this.activeTtlMs,
+          startedAt.getTime(),
+          staleAfterMs,
+          RECORD_KEY_SUFFIXES.join(' '),
+          ...Object.entries(fields).flat(),
+        ),
+        this.redis.zadd(this.keys.activeCalls(), startedAt.getTime(), callId),
+        this.redis.publish(
+          this.keys.callsChannel(),
+          JSON.stringify({ type: 'call_started', v: 1, callId, protocol: start.protocol, parties: start.parties, startedAt: startedAt.toISOString() } satisfies CallStartedMessage),
+        ),
       ]);
     });
   }
 
-  alertWithdrawn(event: AlertWithdrawnEvent): Promise<void> {
+  alert(event: AlertEvent, record: string): Promise<void> {
+    const json = JSON.stringify(event);
+    return this.write('alert', event.callId, async () => {
+      await allSent([this.recordEval(STREAM_SCRIPT, event.callId, record, this.activeTtlMs, ':alerts', json, 1), ...this.broadcastAlert(json)]);
+    });
+  }
+
+  alertWithdrawn(event: AlertWithdrawnEvent, record: string): Promise<void> {
     const json = JSON.stringify(event);
     return this.write('alert_withdrawn', event.callId, async () => {
-      await allSent([this.redis.xadd(this.keys.callAlerts(event.callId), 'MAXLEN', '~', 10_000, '*', 'event', json), ...this.broadcastAlert(json)]);
+      await allSent([this.recordEval(STREAM_SCRIPT, event.callId, record, this.activeTtlMs, ':alerts', json, 0), ...this.broadcastAlert(json)]);
     });
   }
 
@@ -119,81 +133,148 @@ export class RedisCallPublisher implements CallPublisher {
     ];
   }
 
-  transcript(event: TranscriptEvent): Promise<void> {
+  transcript(event: TranscriptEvent, record: string): Promise<void> {
     if (!event.final) return Promise.resolve();
     const json = JSON.stringify(event);
     return this.write('transcript', event.callId, async () => {
-      const key = this.keys.callTranscript(event.callId);
       await allSent([
-        this.redis.multi().xadd(key, 'MAXLEN', '~', 10_000, '*', 'event', json).pexpire(key, this.activeTtlMs).exec().then(throwOnMultiError),
+        this.recordEval(STREAM_SCRIPT, event.callId, record, this.activeTtlMs, ':transcript', json, 0),
         this.redis.publish(this.keys.transcriptChannel(), json),
       ]);
     });
   }
 
-  tags(callId: string, tags: readonly string[]): Promise<void> {
+  tags(callId: string, tags: readonly string[], record: string): Promise<void> {
     if (tags.length === 0) return Promise.resolve();
     return this.write('tags', callId, async () => {
-      const tagsKey = this.keys.callTags(callId);
-      const [, , cardinality] = throwOnMultiError(
-        await this.redis.multi().sadd(tagsKey, ...tags).pexpire(tagsKey, this.activeTtlMs).scard(tagsKey).exec(),
-      );
-      await this.redis.hset(this.keys.call(callId), 'tagsCount', Number(cardinality));
-      await this.redis.publish(this.keys.callsChannel(), JSON.stringify({ type: 'call_tags', v: 1, callId, tags: [...tags] } satisfies CallTagsMessage));
+      await allSent([
+        this.recordEval(TAGS_SCRIPT, callId, record, this.activeTtlMs, ...tags),
+        this.redis.publish(this.keys.callsChannel(), JSON.stringify({ type: 'call_tags', v: 1, callId, tags: [...tags] } satisfies CallTagsMessage)),
+      ]);
     });
   }
 
-  driver(event: DriverEvent): Promise<void> {
+  driver(event: DriverEvent, record: string): Promise<void> {
     const json = JSON.stringify(event);
     return this.write('driver', event.callId, async () => {
       const { primary } = event;
-      await this.redis.hset(this.keys.call(event.callId), { driver: primary.id, department: primary.department ?? '' });
-      await this.redis.publish(this.keys.driversChannel(), json);
+      await allSent([
+        this.recordEval(FIELDS_SCRIPT, event.callId, record, 'driver', primary.id, 'department', primary.department ?? ''),
+        this.redis.publish(this.keys.driversChannel(), json),
+      ]);
     });
   }
 
-  callEnded(summary: CallSummary): Promise<void> {
+  callEnded(summary: CallSummary, record: string): Promise<void> {
     const { callId } = summary;
-    const ttl = this.options.retentionMs;
     this.protocols.set(callId, summary.protocol);
-    const done = this.write('call_ended', callId, async () => {
-      const multi = this.redis.multi();
-      if (summary.tags.length > 0) multi.sadd(this.keys.callTags(callId), ...summary.tags);
-      await multi
-        .hset(this.keys.call(callId), {
-          state: 'ended',
-          endedAt: summary.endedAt,
-          endReason: summary.endReason,
-          cutShort: String(summary.cutShort),
-          durationMs: summary.durationMs,
-          tagsCount: summary.tags.length,
-          alertCount: summary.alertCount,
-          ...finalDriver(summary),
-        })
-        .set(this.keys.callSummary(callId), JSON.stringify(summary))
-        .pexpire(this.keys.call(callId), ttl)
-        .pexpire(this.keys.callTags(callId), ttl)
-        .pexpire(this.keys.callAlerts(callId), ttl)
-        .pexpire(this.keys.callSummary(callId), ttl)
-        .pexpire(this.keys.callTranscript(callId), ttl)
-        .pexpire(this.keys.callAcks(callId), ttl)
-        .exec()
-        .then(throwOnMultiError);
+    this.unconfirmed.set(record, summary);
+    const done = this.write(
+      'call_ended',
+      callId,
+      async () => {
+        await this.writeEnd(summary, record);
+        this.unconfirmed.delete(record);
+      },
+      // Not written: kept on disk for the next start (a timed-out write may still land; writing it again is harmless).
+      () => this.spoolUnconfirmed(record),
+    );
+    const aggregated = this.aggregator ? this.write('voc_aggregate', callId, () => this.aggregator!.record(summary)) : Promise.resolve();
+    return Promise.all([done, aggregated]).then(() => undefined).finally(() => this.protocols.delete(callId));
+  }
+
+  /** The end of one record: state, summary, tags, retention; and the lifecycle message. */
+  private async writeEnd(summary: CallSummary, record: string): Promise<void> {
+    const { callId } = summary;
+    const fields: Record<string, string> = {
+      state: summary.endReason === 'interrupted' ? 'interrupted' : 'ended',
+      endedAt: summary.endedAt,
+      endReason: summary.endReason,
+      cutShort: String(summary.cutShort),
+      durationMs: String(summary.durationMs),
+      tagsCount: String(summary.tags.length),
+      alertCount: String(summary.alertCount),
+      ...finalDriver(summary),
+    };
+    await allSent([
+      this.recordEval(
+        END_SCRIPT,
+        callId,
+        record,
+        this.options.retentionMs,
+        RECORD_KEY_SUFFIXES.join(' '),
+        JSON.stringify(summary),
+        summary.tags.length,
+        ...summary.tags,
+        ...Object.entries(fields).flat(),
+      ),
       // The console's call lists; global keys, so written apart from the call's slot.
-      await this.redis
+      this.redis
         .multi()
         .zrem(this.keys.activeCalls(), callId)
         .zadd(this.keys.recentCalls(), Date.parse(summary.endedAt), callId)
         .zremrangebyrank(this.keys.recentCalls(), 0, -(this.options.recentCallsMax ?? 1000) - 1)
         .exec()
-        .then(throwOnMultiError);
-      await this.redis.publish(
+        .then(throwOnMultiError),
+      this.redis.publish(
         this.keys.callsChannel(),
         JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs } satisfies CallEndedMessage),
-      );
-    });
-    const aggregated = this.aggregator ? this.write('voc_aggregate', callId, () => this.aggregator!.record(summary)) : Promise.resolve();
-    return Promise.all([done, aggregated]).then(() => undefined).finally(() => this.protocols.delete(callId));
+      ),
+    ]);
+  }
+
+  private recordEval(script: string, callId: string, record: string, ...args: Array<string | number>): Promise<unknown> {
+    return this.redis.eval(script, 2, this.keys.record(callId), this.keys.record(callId, record), record, ...args);
+  }
+
+  /**
+   * Shutdown with Redis not answering: every summary it has not confirmed goes to the spool.
+   * Returns how many were spooled.
+   */
+  async spoolUnconfirmedSummaries(): Promise<number> {
+    let spooled = 0;
+    for (const record of [...this.unconfirmed.keys()]) if (await this.spoolUnconfirmed(record)) spooled++;
+    return spooled;
+  }
+
+  /**
+   * Writes the summaries a previous run left in the spool (a Redis that hung at its shutdown), then
+   * deletes their files. Unwritten ones stay for the next start.
+   */
+  async replaySpool(): Promise<{ replayed: number; failed: number }> {
+    if (!this.spool) return { replayed: 0, failed: 0 };
+    const { entries, unreadable } = await this.spool.list();
+    for (const file of unreadable) this.log.error({ file }, 'spooled summary unreadable; left in place');
+    let replayed = 0;
+    for (const { file, entry } of entries) {
+      try {
+        await this.writeEnd(entry.summary, entry.record);
+        await this.spool.remove(file);
+        replayed++;
+      } catch (err) {
+        this.log.error({ callId: entry.summary.callId, err }, 'spooled summary not written; kept for the next start');
+      }
+    }
+    return { replayed, failed: entries.length - replayed + unreadable.length };
+  }
+
+  private async spoolUnconfirmed(record: string): Promise<boolean> {
+    const summary = this.unconfirmed.get(record);
+    if (!summary) return false;
+    this.unconfirmed.delete(record);
+    const call = { callId: summary.callId, protocol: summary.protocol };
+    if (!this.spool) return false;
+    try {
+      if (await this.spool.save({ record, summary })) {
+        this.metrics.summariesSpooled.inc();
+        this.log.warn({ ...call, dir: this.spool.dir }, 'summary not confirmed by redis; spooled for the next start');
+        return true;
+      }
+      this.log.error({ ...call, dir: this.spool.dir }, 'summary spool full (redis.spool.maxFiles / maxBytes); summary lost');
+    } catch (err) {
+      this.log.error({ ...call, err }, 'summary spool write failed; summary lost');
+    }
+    return false;
   }
 
   /**
@@ -213,18 +294,19 @@ export class RedisCallPublisher implements CallPublisher {
    * Runs one logical write. While Redis is unreachable, ioredis queues commands; at most
    * maxPendingWrites logical writes may wait, beyond that they are dropped and counted.
    */
-  private write(operation: string, callId: string, run: () => Promise<void>): Promise<void> {
+  private write(operation: string, callId: string, run: () => Promise<void>, onFailure?: () => Promise<unknown>): Promise<void> {
     const call = { callId, protocol: this.protocols.get(callId) };
     if (this.pending >= this.options.maxPendingWrites) {
       this.metrics.redisDroppedWrites.inc();
       this.log.warn({ operation, ...call }, 'redis write dropped: too many pending writes');
-      return Promise.resolve();
+      return onFailure ? onFailure().then(() => undefined) : Promise.resolve();
     }
     this.pending++;
     const done = run()
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         this.metrics.redisPublishFailures.inc({ operation });
         this.log.error({ operation, ...call, err }, 'redis write failed');
+        await onFailure?.();
       })
       .finally(() => {
         this.pending--;

@@ -32,11 +32,11 @@ export interface CallEngineDeps {
 }
 
 /**
- * The registry of live calls on this instance: admission (validation, capacity, duplicates), call
+ * The registry of live calls on this instance: admission (validation, capacity), call
  * duration limit, and draining for shutdown. Ingest adapters only see it as a CallOpener.
  */
 export class CallEngine implements CallOpener {
-  private readonly calls = new Map<string, LiveCallSession>();
+  private readonly calls = new Set<LiveCallSession>();
   /** Live calls per client address and per API key id (CallStart.source). */
   private readonly perIp = new Map<string, number>();
   private readonly perKey = new Map<string, number>();
@@ -59,7 +59,8 @@ export class CallEngine implements CallOpener {
     if (this.draining) throw new CallInputError('draining', 'the engine is shutting down and accepts no new calls');
     validateStart(start, limits.allowedSampleRates, limits.maxParties);
     checkMetadata(start.metadata, limits.metadata);
-    if (this.calls.has(start.callId)) throw new CallInputError('duplicate_call', `call ${start.callId} is already active`);
+    // A callId already in use (live or ended, here or elsewhere) is not refused: the call gets its own
+    // record and the earlier one is kept (publish/keys.ts). Refusing would tell a stranger which ids are live.
     this.admit();
     const { ip, keyId } = start.source ?? {};
     if (limits.maxCallsPerIp > 0 && ip !== undefined && (this.perIp.get(ip) ?? 0) >= limits.maxCallsPerIp) {
@@ -95,7 +96,7 @@ export class CallEngine implements CallOpener {
       ...(this.deps.now ? { now: this.deps.now } : {}),
       onEnded: (summary) => {
         clearTimeout(timer);
-        this.calls.delete(start.callId);
+        this.calls.delete(session);
         release(this.perIp, ip);
         release(this.perKey, keyId);
         this.deps.metrics.activeCalls.dec({ protocol: start.protocol });
@@ -106,7 +107,7 @@ export class CallEngine implements CallOpener {
     // Armed only once the session exists: a constructor that throws must leave nothing behind.
     timer = setTimeout(() => void session.stop('timeout'), limits.maxCallDurationMs);
     timer.unref();
-    this.calls.set(start.callId, session);
+    this.calls.add(session);
     take(this.perIp, ip);
     take(this.perKey, keyId);
     this.deps.metrics.activeCalls.inc({ protocol: start.protocol });
@@ -148,7 +149,7 @@ export class CallEngine implements CallOpener {
     const initial = this.calls.size;
     const deadline = Date.now() + deadlineMs;
     while (this.calls.size > 0 && Date.now() < deadline) await delay(Math.min(100, deadline - Date.now()));
-    const remaining = [...this.calls.values()];
+    const remaining = [...this.calls];
     await Promise.allSettled(remaining.map((s) => s.stop('shutdown')));
     return { finished: initial - remaining.length, cutShort: remaining.length };
   }

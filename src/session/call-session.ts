@@ -17,6 +17,7 @@ import {
 } from '../events/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
+import { newRecordId } from '../publish/keys.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
 import { CallInputError } from './errors.js';
 import { checkMetadata, type MetadataLimits } from './metadata-limits.js';
@@ -80,6 +81,8 @@ interface PartyState {
  */
 export class LiveCallSession implements CallSession {
   readonly callId: string;
+  /** This call among every call that used its callId (a callId may be used again; each use is kept). */
+  readonly record: string;
   readonly events$: Observable<CallEvent>;
   private readonly events = new Subject<CallEvent>();
   private readonly transcripts = new Subject<TranscriptEvent>();
@@ -111,6 +114,7 @@ export class LiveCallSession implements CallSession {
     this.callId = start.callId;
     this.now = deps.now ?? (() => new Date());
     this.startedAt = this.now();
+    this.record = newRecordId(this.startedAt.getTime());
     this.events$ = this.events.asObservable();
     if (start.input === 'text') {
       this.text = new TextTranscriber(start.callId, start.parties, deps.textLimits);
@@ -125,7 +129,7 @@ export class LiveCallSession implements CallSession {
       }
     }
     this.analyticsDone = this.runAnalytics();
-    void deps.publisher.callStarted(start, this.startedAt);
+    void deps.publisher.callStarted(start, this.startedAt, this.record);
     this.armWatchdog();
   }
 
@@ -289,7 +293,7 @@ export class LiveCallSession implements CallSession {
   private emitTranscript(event: TranscriptEvent): void {
     if (event.final) {
       this.transcript.push(event);
-      void this.deps.publisher.transcript(event);
+      void this.deps.publisher.transcript(event, this.record);
     }
     this.events.next(event);
     this.transcripts.next(event);
@@ -333,7 +337,7 @@ export class LiveCallSession implements CallSession {
         };
         this.alertsByKey.set(key, alert);
         this.deps.metrics.alertsTotal.inc({ kind: alert.kind, severity: alert.severity });
-        void this.deps.publisher.alert(alert);
+        void this.deps.publisher.alert(alert, this.record);
         this.events.next(alert);
         // A tentative alert may be withdrawn: its tags wait for the detector's confirmation ('tag' outputs).
         if (!alert.tentative) for (const tag of alert.tags ?? []) this.addTag(tag);
@@ -352,7 +356,7 @@ export class LiveCallSession implements CallSession {
           category: alert.category,
           raisedAt: this.now().toISOString(),
         };
-        void this.deps.publisher.alertWithdrawn(withdrawn);
+        void this.deps.publisher.alertWithdrawn(withdrawn, this.record);
         this.events.next(withdrawn);
         return;
       }
@@ -368,7 +372,7 @@ export class LiveCallSession implements CallSession {
           secondary: output.drivers.secondary,
           raisedAt: this.now().toISOString(),
         };
-        void this.deps.publisher.driver(event);
+        void this.deps.publisher.driver(event, this.record);
         this.events.next(event);
         return;
       }
@@ -399,7 +403,7 @@ export class LiveCallSession implements CallSession {
   private addTag(tag: string): void {
     if (this.tags.has(tag)) return;
     this.tags.add(tag);
-    void this.deps.publisher.tags(this.callId, [tag]);
+    void this.deps.publisher.tags(this.callId, [tag], this.record);
   }
 
   private async finish(reason: CallEndReason): Promise<CallSummary> {
@@ -432,7 +436,7 @@ export class LiveCallSession implements CallSession {
     const summary = this.buildSummary(reason);
     // Usually written before the client sees it; a slow or hung Redis must not hold the call, so after
     // summaryWaitMs the summary goes out anyway and the write finishes (or fails, counted) on its own.
-    await within(this.deps.publisher.callEnded(summary), this.deps.summaryWaitMs ?? 2000);
+    await within(this.deps.publisher.callEnded(summary, this.record), this.deps.summaryWaitMs ?? 2000);
     this.events.next(summary);
     this.events.complete();
     this.deps.onEnded?.(summary);

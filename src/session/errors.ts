@@ -14,7 +14,6 @@ export const INPUT_ERROR_CODES = [
   'unsupported_encoding',
   'unsupported_sample_rate',
   'bad_start',
-  'duplicate_call',
   'capacity',
   'unauthenticated',
   'draining',

@@ -78,7 +78,7 @@ export interface CallSession {
 
 /** The engine side an ingest adapter talks to. */
 export interface CallOpener {
-  /** Throws CallInputError with code 'capacity' | 'duplicate_call' | 'bad_start' ... */
+  /** Throws CallInputError with code 'capacity' | 'bad_start' ... (never for a callId in use: see publish/keys.ts). */
   openCall(start: CallStart): CallSession;
   /** False while draining for shutdown: adapters refuse new calls. */
   readonly accepting: boolean;

@@ -62,7 +62,7 @@ describe('voc alerts', () => {
     // A withdrawal as the engine's publisher writes it.
     const conn: RedisClient = connectRedis({ url: TEST_REDIS_URL, cluster: false });
     const publisher = new RedisCallPublisher(conn, { prefix: svc.prefix, retentionMs: 60_000, alertStreamMaxLen: 1000, maxPendingWrites: 10 }, new EngineMetrics({ defaults: false }), createLogger('silent'), 60_000);
-    await publisher.alertWithdrawn({ type: 'alert_withdrawn', v: 1, id: 'alerts-call-2/k', callId: 'alerts-call-2', kind: 'keyword', category: 'escalation', raisedAt: new Date().toISOString() });
+    await publisher.alertWithdrawn({ type: 'alert_withdrawn', v: 1, id: 'alerts-call-2/k', callId: 'alerts-call-2', kind: 'keyword', category: 'escalation', raisedAt: new Date().toISOString() }, 'r1');
     conn.disconnect();
     await live.waitFor('stdout', /WITHDRAWN {2}escalation {2}call=alerts-call-2 {2}id=alerts-call-2\/k/);
 

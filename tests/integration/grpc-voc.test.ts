@@ -201,7 +201,7 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
     expect(status.details).toBe('timeout: no config message within 300 ms (server.startTimeoutMs)');
   });
 
-  it('at capacity answers RESOURCE_EXHAUSTED, a live call id ALREADY_EXISTS; draining: NOT_SERVING and UNAVAILABLE', async () => {
+  it('at capacity answers RESOURCE_EXHAUSTED, also for a live call id (nothing tells which ids are live); draining: NOT_SERVING and UNAVAILABLE', async () => {
     const first = client.streamCall({ metadata: { authorization: `Bearer ${apiKey}` } });
     await first.send(config('only-call'));
     await first.waitFor((m) => m.started !== undefined && m.started !== null);
@@ -216,7 +216,7 @@ describe('gRPC admission: API keys, capacity, duplicates, draining', () => {
 
     const dup = client.streamCall({ metadata: { 'x-api-key': apiKey } });
     await dup.send(config('only-call'));
-    expect((await dup.status).code).toBe(grpcStatus.ALREADY_EXISTS);
+    expect((await dup.status).code).toBe(grpcStatus.RESOURCE_EXHAUSTED);
 
     // Shutdown drains: health flips at once, new calls are refused, the live call may finish.
     const shutdown = live.svc.service.shutdown(10_000);

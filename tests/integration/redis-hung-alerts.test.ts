@@ -52,10 +52,10 @@ describe('alerts written while Redis hangs', () => {
     });
     const writes: Array<Promise<void>> = [];
     // Some alerts land before the hang, most are written into it.
-    for (let n = 0; n < 8; n++) writes.push(publisher.alert(alert('hung-a', n)));
+    for (let n = 0; n < 8; n++) writes.push(publisher.alert(alert('hung-a', n), 'r1'));
     await Promise.all(writes.splice(0));
     process.kill(pid, 'SIGSTOP');
-    for (let n = 8; n < 64; n++) writes.push(publisher.alert(alert(n % 2 ? 'hung-a' : 'hung-b', n)));
+    for (let n = 8; n < 64; n++) writes.push(publisher.alert(alert(n % 2 ? 'hung-a' : 'hung-b', n), 'r1'));
     await Promise.all(writes); // every write times out client-side (300 ms) while Redis is stopped
     const failures = (await metrics.redisPublishFailures.get()).values.reduce((sum, v) => sum + v.value, 0);
     expect(failures).toBeGreaterThan(0); // the hang really outlasted the command timeout

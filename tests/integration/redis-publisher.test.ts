@@ -37,6 +37,7 @@ describe('RedisCallPublisher (real Redis)', () => {
     await publisher.callStarted(
       { callId, protocol: 'stream', format: { encoding: 'mulaw', sampleRate: 8000, channels: 2 }, parties: ['customer', 'agent'], language: 'en', metadata: { queue: 'billing' } },
       new Date('2026-01-01T00:00:00Z'),
+      'r1',
     );
     expect(await redis.hget(keys.call(callId), 'state')).toBe('active');
     expect(await redis.pttl(keys.call(callId))).toBeGreaterThan(3_000_000);
@@ -45,8 +46,8 @@ describe('RedisCallPublisher (real Redis)', () => {
       type: 'alert', v: EVENT_SCHEMA_VERSION, id: `${callId}/k1`, callId, kind: 'keyword', category: 'churn', severity: 'high',
       party: 'customer', phrase: 'cancel', startMs: 1000, endMs: 1400, raisedAt: new Date().toISOString(),
     };
-    await publisher.alert(alert);
-    await publisher.tags(callId, ['churn', 'billing']);
+    await publisher.alert(alert, 'r1');
+    await publisher.tags(callId, ['churn', 'billing'], 'r1');
 
     const stream = await redis.xrange(keys.alertStream(), '-', '+');
     expect(stream).toHaveLength(1);
@@ -56,7 +57,7 @@ describe('RedisCallPublisher (real Redis)', () => {
     expect(await redis.hget(keys.call(callId), 'tagsCount')).toBe('2');
 
     const summary = { type: 'summary', v: 1, callId, endReason: 'stop', endedAt: new Date().toISOString(), durationMs: 5000, tags: ['churn', 'billing'], alertCount: 1 } as CallSummary;
-    await publisher.callEnded(summary);
+    await publisher.callEnded(summary, 'r1');
     expect(JSON.parse((await redis.get(keys.callSummary(callId)))!)).toMatchObject({ callId, durationMs: 5000 });
     expect(await redis.hget(keys.call(callId), 'state')).toBe('ended');
     for (const key of [keys.call(callId), keys.callTags(callId), keys.callAlerts(callId), keys.callSummary(callId)]) {
@@ -73,7 +74,7 @@ describe('RedisCallPublisher (real Redis)', () => {
     const before = (await metrics.redisPublishFailures.get()).values.reduce((a, v) => a + v.value, 0);
     // A WRONGTYPE error: the tags key exists as a string.
     await redis.set(keys.callTags('call-2'), 'not-a-set');
-    await expect(publisher.tags('call-2', ['x'])).resolves.toBeUndefined();
+    await expect(publisher.tags('call-2', ['x'], 'r2')).resolves.toBeUndefined();
     const after = (await metrics.redisPublishFailures.get()).values.reduce((a, v) => a + v.value, 0);
     expect(after).toBe(before + 1);
   });

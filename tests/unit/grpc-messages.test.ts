@@ -218,7 +218,6 @@ describe('status table', () => {
     for (const code of INPUT_ERROR_CODES) expect(GRPC_STATUS_FOR[code]).toBeTypeOf('number');
     expect(GRPC_STATUS_FOR.capacity).toBe(status.RESOURCE_EXHAUSTED);
     expect(GRPC_STATUS_FOR.draining).toBe(status.UNAVAILABLE);
-    expect(GRPC_STATUS_FOR.duplicate_call).toBe(status.ALREADY_EXISTS);
     expect(GRPC_STATUS_FOR.unauthenticated).toBe(status.UNAUTHENTICATED);
     expect(GRPC_STATUS_FOR.bad_frame_size).toBe(status.INVALID_ARGUMENT);
     const s = statusFor(new CallInputError('capacity', 'at capacity'));

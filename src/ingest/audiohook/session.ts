@@ -207,13 +207,9 @@ export class AudioHookSession {
       language: params.language ?? 'en',
       metadata: { audiohook: this.meta },
     };
-    try {
-      return this.ctx.calls.openCall({ ...start, callId: params.conversationId });
-    } catch (err) {
-      // Several AudioHook sessions can serve one conversation (several integrations, transfers).
-      if (!(err instanceof CallInputError && err.code === 'duplicate_call')) throw err;
-      return this.ctx.calls.openCall({ ...start, callId: `${params.conversationId}:${this.headers.sessionId}` });
-    }
+    // Several AudioHook sessions can serve one conversation (several integrations, transfers): each is
+    // its own record of the conversation's callId (publish/keys.ts), told apart by metadata.audiohook.sessionId.
+    return this.ctx.calls.openCall({ ...start, callId: params.conversationId });
   }
 
   private onPing(rtt: string | undefined): void {

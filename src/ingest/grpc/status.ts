@@ -22,7 +22,6 @@ export const GRPC_STATUS_FOR: Record<InputErrorCode, status> = {
   // grpc-js itself answers oversize messages with RESOURCE_EXHAUSTED; keep the same meaning.
   frame_too_large: status.RESOURCE_EXHAUSTED,
   capacity: status.RESOURCE_EXHAUSTED,
-  duplicate_call: status.ALREADY_EXISTS,
   unauthenticated: status.UNAUTHENTICATED,
   // UNAVAILABLE tells gRPC clients (and their retry policies) to try another instance.
   draining: status.UNAVAILABLE,
