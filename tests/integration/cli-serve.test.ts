@@ -158,6 +158,8 @@ describe('voc serve: Redis unreachable at start', () => {
       await proc.waitFor('stderr', /serving anyway/);
       expect(proc.stderr).toContain(`cannot reach Redis at ${own.url}`);
       expect(proc.stderr).toContain('redis-server');
+      // One hint, not one per check.
+      expect(proc.stderr.split('cannot reach Redis').length - 1).toBe(1);
       const notReady = await fetch(`${base}/readyz`);
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ checks: { redis: false, model: true, accepting: true } });
@@ -178,5 +180,8 @@ describe('voc serve: Redis unreachable at start', () => {
     expect(await proc.exited).toEqual({ code: 4, signal: null });
     expect(proc.stderr).toMatch(/voc: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
     expect(proc.stderr).not.toContain(':pw@');
+    // The hint once (it used to come at the first check and again with the exit).
+    expect(proc.stderr.split('cannot reach Redis').length - 1).toBe(1);
+    expect(proc.stderr.split('redis-server').length - 1).toBe(1);
   });
 });

@@ -102,11 +102,12 @@ async function checkRedis(service: RunningService, config: Config, options: Serv
   if (await service.redis.waitUntilReachable(firstWait)) return true;
   const url = redactUrl(config.redis.url);
   log.error({ url, err: service.redis.lastError }, 'redis unreachable at start; /readyz reports not ready until it answers');
-  io.err(`voc serve: ${redisUnreachableMessage(config.redis.url, service.redis.lastError)}`);
   if (options.redisTimeoutMs === undefined) {
+    io.err(`voc serve: ${redisUnreachableMessage(config.redis.url, service.redis.lastError)}`);
     io.err('voc serve: serving anyway: /readyz answers 503 and writes are buffered until Redis answers (retrying).');
     return true;
   }
+  // With --redis-timeout the hint comes once, with the exit (the caller's CliError), if Redis stays away.
   const rest = options.redisTimeoutMs - firstWait;
   const reachable = await Promise.race([service.redis.waitUntilReachable(rest), signals.requested.then(() => true)]);
   return reachable;
