@@ -1,18 +1,12 @@
 /**
- * A speaker's own baseline of loudness (dBFS) and pitch (semitones re 100 Hz) over voiced frames.
- * Learned as the medians of the first voiced frames, then moved toward the running median by
- * fixed steps (a stochastic median tracker): an outlier moves it by one step at most, so loud
- * words barely shift it, while a slow change of the speaker's voice or line is followed.
+ * A speaker's baseline voice: an upper quantile (default the 75th percentile) of loudness (dBFS),
+ * pitch (semitones re 100 Hz) and spectral tilt (dB) over the speaker's last calm utterances: the
+ * livelier end of their calm voice, so an ordinary lively sentence is not "raised". Each utterance
+ * enters as its own medians, so a long utterance weighs as much as a short one, and the baseline
+ * follows the speaker (and the line's gain) utterance by utterance. An entry that stands out from the others as raised is dropped
+ * (`prune`): an angry opening that entered before any calm speech was heard does not stay the
+ * baseline once calm utterances arrive.
  */
-
-export interface BaselineOptions {
-  /** Voiced frames used to learn the baseline. */
-  learnFrames: number;
-  /** Largest change per voiced frame after learning, dB. */
-  loudnessStepDb: number;
-  /** Largest change per voiced frame after learning, semitones. */
-  pitchStepSemitones: number;
-}
 
 /** F0 in Hz to semitones relative to 100 Hz. */
 export function hzToSemitones(f0Hz: number): number {
@@ -32,51 +26,105 @@ export function medianOf(values: Float32Array, n: number, scratch: Float32Array)
   return n % 2 === 1 ? view[(n - 1) >> 1]! : (view[n / 2 - 1]! + view[n / 2]!) / 2;
 }
 
-export class SpeakerBaseline {
-  private readonly learnLoudness: Float32Array;
-  private readonly learnPitch: Float32Array;
-  private learned = 0;
-  private loudness = Number.NaN;
-  private pitch = Number.NaN;
+/** The q-quantile (0..1, nearest rank) of values[0..n) using `scratch` as working space; no allocation. */
+export function quantileOf(values: Float32Array, n: number, q: number, scratch: Float32Array): number {
+  if (n === 0) return Number.NaN;
+  for (let i = 0; i < n; i++) scratch[i] = values[i]!;
+  const view = scratch.subarray(0, n);
+  view.sort();
+  return view[Math.min(n - 1, Math.round((n - 1) * q))]!;
+}
 
-  constructor(private readonly options: BaselineOptions) {
-    if (!(options.learnFrames >= 1)) throw new RangeError('learnFrames must be >= 1');
-    this.learnLoudness = new Float32Array(options.learnFrames);
-    this.learnPitch = new Float32Array(options.learnFrames);
+/** One voice measurement: loudness dBFS, pitch semitones, tilt dB. */
+export interface VoicePoint {
+  loudnessDb: number;
+  pitchSemitones: number;
+  tiltDb: number;
+}
+
+export interface UtteranceBaselineOptions {
+  /** Utterances kept (the oldest is dropped). */
+  capacity: number;
+  /** Voiced ms the kept utterances need in total before the baseline is ready. */
+  learnMs: number;
+  /** Quantile of the kept utterances' values taken as the baseline (0.5 = median). */
+  quantile: number;
+}
+
+export class UtteranceBaseline {
+  private readonly loud: Float32Array;
+  private readonly pitch: Float32Array;
+  private readonly tilt: Float32Array;
+  private readonly voicedMs: Float64Array;
+  private readonly scratch: Float32Array;
+  private count = 0;
+  private totalMs = 0;
+  private readonly current: VoicePoint = { loudnessDb: Number.NaN, pitchSemitones: Number.NaN, tiltDb: Number.NaN };
+
+  constructor(private readonly options: UtteranceBaselineOptions) {
+    if (!(options.capacity >= 1)) throw new RangeError('baseline capacity must be >= 1');
+    this.loud = new Float32Array(options.capacity);
+    this.pitch = new Float32Array(options.capacity);
+    this.tilt = new Float32Array(options.capacity);
+    this.voicedMs = new Float64Array(options.capacity);
+    this.scratch = new Float32Array(options.capacity);
   }
 
   get ready(): boolean {
-    return this.learned >= this.options.learnFrames;
+    return this.totalMs >= this.options.learnMs;
   }
 
-  /** Baseline loudness, dBFS (NaN until ready). */
-  get loudnessDb(): number {
-    return this.loudness;
+  /** Utterances in the baseline. */
+  get utterances(): number {
+    return this.count;
   }
 
-  /** Baseline pitch, semitones re 100 Hz (NaN until ready). */
-  get pitchSemitones(): number {
-    return this.pitch;
+  /** The baseline (NaN fields while empty); the object is reused, copy what you keep. */
+  get point(): Readonly<VoicePoint> {
+    return this.current;
   }
 
-  /** Feed a voiced frame while learning; returns true when this frame completed the learning. */
-  learn(loudnessDb: number, pitchSemitones: number): boolean {
-    if (this.ready) return false;
-    this.learnLoudness[this.learned] = loudnessDb;
-    this.learnPitch[this.learned] = pitchSemitones;
-    this.learned++;
-    if (!this.ready) return false;
-    // The learning buffers are not needed afterwards, so they sort themselves in place.
-    this.loudness = medianOf(this.learnLoudness, this.learned, this.learnLoudness);
-    this.pitch = medianOf(this.learnPitch, this.learned, this.learnPitch);
-    return true;
+  /** Add a calm utterance's medians and its voiced duration. */
+  add(point: VoicePoint, voicedMs: number): void {
+    if (this.count === this.options.capacity) this.removeAt(0);
+    const i = this.count++;
+    this.loud[i] = point.loudnessDb;
+    this.pitch[i] = point.pitchSemitones;
+    this.tilt[i] = point.tiltDb;
+    this.voicedMs[i] = voicedMs;
+    this.totalMs += voicedMs;
+    this.update();
   }
 
-  /** Move the learned baseline one step toward a calm voiced frame. */
-  adapt(loudnessDb: number, pitchSemitones: number): void {
-    if (!this.ready) return;
-    const { loudnessStepDb, pitchStepSemitones } = this.options;
-    this.loudness += Math.sign(loudnessDb - this.loudness) * loudnessStepDb;
-    this.pitch += Math.sign(pitchSemitones - this.pitch) * pitchStepSemitones;
+  /**
+   * With at least `minEntries` utterances, drop those that `isRaised` judges raised against the
+   * baseline of all of them (e.g. an angry opening among calm utterances).
+   */
+  prune(isRaised: (entry: VoicePoint, baseline: Readonly<VoicePoint>) => boolean, minEntries = 3): void {
+    if (this.count < minEntries) return;
+    const entry: VoicePoint = { loudnessDb: 0, pitchSemitones: 0, tiltDb: 0 };
+    for (let i = this.count - 1; i >= 0; i--) {
+      entry.loudnessDb = this.loud[i]!;
+      entry.pitchSemitones = this.pitch[i]!;
+      entry.tiltDb = this.tilt[i]!;
+      if (isRaised(entry, this.current)) this.removeAt(i);
+    }
+    this.update();
+  }
+
+  private removeAt(index: number): void {
+    this.totalMs -= this.voicedMs[index]!;
+    this.loud.copyWithin(index, index + 1, this.count);
+    this.pitch.copyWithin(index, index + 1, this.count);
+    this.tilt.copyWithin(index, index + 1, this.count);
+    this.voicedMs.copyWithin(index, index + 1, this.count);
+    this.count--;
+  }
+
+  private update(): void {
+    const { quantile } = this.options;
+    this.current.loudnessDb = quantileOf(this.loud, this.count, quantile, this.scratch);
+    this.current.pitchSemitones = quantileOf(this.pitch, this.count, quantile, this.scratch);
+    this.current.tiltDb = quantileOf(this.tilt, this.count, quantile, this.scratch);
   }
 }

@@ -14,7 +14,7 @@ export const frameFeaturesSchema = z
     /** Pitch analysis window ending at each frame's end, ms (must cover two periods of minF0Hz). */
     pitchWindowMs: z.number().int().min(20).max(80).default(40),
     minF0Hz: z.number().min(50).max(200).default(70),
-    maxF0Hz: z.number().min(150).max(800).default(400),
+    maxF0Hz: z.number().min(150).max(1000).default(1000),
     /** YIN dip threshold for choosing the period. */
     yinThreshold: z.number().gt(0).lt(1).default(0.15),
     /** Voiced when the YIN aperiodicity at the chosen period is below this. */
@@ -39,31 +39,59 @@ export const frameFeaturesSchema = z
 export const raisedToneSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** Which rises count: both loudness and pitch, either one, or only one of them. */
-    require: z.enum(['both', 'either', 'loudness', 'pitch']).default('both'),
-    /** Loudness rise over the speaker's baseline that starts an episode, dB. */
-    loudnessMarginDb: z.number().gt(0).max(40).default(6),
-    /** Pitch rise over the speaker's baseline that starts an episode, semitones. */
-    pitchMarginSemitones: z.number().gt(0).max(24).default(2),
-    /** Hysteresis: an episode lasts until loudness falls below (margin - this), dB... */
-    loudnessHysteresisDb: z.number().min(0).max(20).default(2),
-    /** ...or pitch below (margin - this), semitones. */
-    pitchHysteresisSemitones: z.number().min(0).max(12).default(1),
-    /** Sliding window of voiced frames whose medians are compared with the baseline, ms. */
-    windowMs: z.number().int().min(200).max(10_000).default(1000),
-    /** The window needs at least this share of voiced frames to be judged. */
-    minVoicedShare: z.number().gt(0).max(1).default(0.25),
-    /** Time above the margins before an alert, ms (a single loud word is shorter). */
-    minDurationMs: z.number().int().min(0).max(60_000).default(2000),
-    /** An episode (or a candidate) ends after this long without voiced speech, ms. */
-    releaseMs: z.number().int().min(100).max(60_000).default(2000),
-    /** After an episode ends, further episodes of that party within this time do not alert, ms. */
-    cooldownMs: z.number().int().min(0).max(3_600_000).default(20_000),
-    /** Voiced speech of a party used to learn its baseline before anything is judged, ms. */
-    baselineLearnMs: z.number().int().min(500).max(120_000).default(4000),
-    /** After learning, the baseline follows the speaker's median at most this fast (per second of voiced speech). */
-    baselineAdaptDbPerSec: z.number().min(0).max(10).default(0.3),
-    baselineAdaptSemitonesPerSec: z.number().min(0).max(10).default(0.1),
+    /**
+     * Rise over the speaker's baseline that counts as one unit of evidence, per cue: loudness (dB),
+     * pitch (semitones) and spectral tilt (dB, a brighter, strained voice). The score of a moment is
+     * the sum of the three rises in units, each capped at `cueCapUnits`.
+     */
+    loudnessUnitDb: z.number().gt(0).max(40).default(6),
+    pitchUnitSemitones: z.number().gt(0).max(24).default(3),
+    tiltUnitDb: z.number().gt(0).max(20).default(2),
+    /** No single cue counts for more than this many units (a hot line alone is not anger). */
+    cueCapUnits: z.number().gt(0).max(10).default(1.5),
+    /** A moment is raised when its score reaches this many units... */
+    scoreThreshold: z.number().gt(0).max(20).default(1.5),
+    /** A raise relative to the baseline also needs the voice to be at least this much louder, dB. */
+    minLoudnessRiseDb: z.number().min(0).max(40).default(7.5),
+    /** ...and pitch and tilt together to rise by at least this many units (louder alone is not raised). */
+    minPitchTiltUnits: z.number().min(0).max(10).default(0.3),
+    /** While the baseline rests on n utterances, the threshold is higher by this / n units (a young baseline is uncertain). */
+    youngBaselineUnits: z.number().min(0).max(10).default(0),
+    /** ...and stays raised while it is above the threshold minus this. */
+    scoreHysteresis: z.number().min(0).max(10).default(0.5),
+    /**
+     * Without a baseline (or above it), a voice both bright and high is raised in absolute terms:
+     * tilt >= `absoluteTiltDb` AND F0 >= `absoluteMinF0Hz`. Neither depends on line gain.
+     */
+    absoluteTiltDb: z.number().min(-30).max(10).default(-4.5),
+    absoluteMinF0Hz: z.number().min(50).max(1000).default(230),
+    /** Sliding window of the utterance's voiced frames whose medians are judged, ms. */
+    windowMs: z.number().int().min(200).max(10_000).default(2000),
+    /** Nothing is judged until the utterance has this much voiced speech, ms. */
+    minJudgedMs: z.number().int().min(20).max(5000).default(300),
+    /**
+     * Evidence for an alert, in ms of raised voiced speech at the threshold score: each raised frame
+     * counts its duration times (score / threshold), so a strong raise alerts sooner than a mild one.
+     */
+    evidenceMs: z.number().int().min(20).max(60_000).default(700),
+    /** ...and at least this much raised voiced speech, whatever the strength (one loud word is shorter), ms. */
+    minRaisedMs: z.number().int().min(0).max(60_000).default(0),
+    /** A pause without voiced speech this long ends an utterance (and its episode), ms. */
+    releaseMs: z.number().int().min(100).max(60_000).default(700),
+    /**
+     * After an alerted episode ends, a new episode of the same party within this time alerts only
+     * when it is more severe (escalation), ms. 0: every raised utterance alerts.
+     */
+    cooldownMs: z.number().int().min(0).max(3_600_000).default(0),
+    /** The baseline: this quantile of the medians of the last `baselineUtterances` calm utterances of the party... */
+    baselineQuantile: z.number().min(0).max(1).default(0.75),
+    baselineUtterances: z.number().int().min(1).max(100).default(12),
+    /** ...with at least this much voiced speech among them before it is used, ms. */
+    baselineLearnMs: z.number().int().min(200).max(120_000).default(1500),
+    /** Utterances whose strength reached this (a near-raise) do not enter the baseline. */
+    baselineMaxStrength: z.number().gt(0).max(10).default(0.7),
+    /** Utterances shorter than this (voiced) do not enter the baseline, ms. */
+    baselineMinUtteranceMs: z.number().int().min(20).max(10_000).default(300),
     /** Episodes this long are one severity step higher, ms. */
     longEpisodeMs: z.number().int().min(1000).default(10_000),
   })

@@ -1,82 +1,83 @@
 /**
- * Raised tone: a speaker whose voice gets louder and higher than their own usual voice, and stays so.
+ * Raised tone: a speaker whose voice is raised — louder, higher and brighter than their own calm
+ * voice, or bright and high in absolute terms — for long enough to be more than one loud syllable.
  *
  * Method (per party, on that party's own audio channel; works at 8 kHz telephone rate and up):
- * 1. Frames of 20 ms on the call timeline (`frames.frameMs`). Each frame gets its level in dBFS
- *    (RMS). An energy gate with an adaptive noise floor (the floor follows quieter frames down fast,
- *    creeps up at most 1 dB/s, and is never below the quietest frame of the last 2 s) marks frames
- *    at least 10 dB above the floor and above -55 dBFS as active. Steady line noise (hiss, hum)
- *    becomes the floor instead of "speech".
- * 2. Only active frames get a pitch estimate: YIN over the last 40 ms, F0 searched in 70-400 Hz
- *    (above 8 kHz the window is low-passed and decimated to ~8 kHz first, so 16 kHz costs about
- *    what 8 kHz does). A frame is voiced when YIN's aperiodicity is under 0.35. Noise (white,
- *    brown) is aperiodic and 50/60 Hz mains hum has its period outside the range, so neither is
- *    voiced; only voiced frames are used below.
- * 3. Baseline: the medians of loudness (dB) and pitch (semitones) over the party's first 4 s of voiced
- *    speech (`baselineLearnMs`). Nothing is judged before that. Afterwards the baseline follows the
- *    speaker by at most 0.3 dB and 0.1 semitone per second of voiced speech, and only while the
- *    speaker is calm, so a raised episode does not teach the baseline to be raised. A speaker loud
- *    from the start thus has a loud baseline and is not "raised".
- * 4. Every voiced frame, the medians of loudness and pitch over the voiced frames of the last 1 s
- *    (`windowMs`; judged only when at least 25% of the window is voiced) are compared with the
- *    baseline. With `require: 'both'` (default) an episode starts when loudness is >= 6 dB
- *    (`loudnessMarginDb`) AND pitch >= 2 semitones (`pitchMarginSemitones`) above baseline;
- *    `'either'`, `'loudness'` or `'pitch'` relax this. Medians make a single loud word or a pitch
- *    octave error count little. The episode's start is the first frame of that window that was
- *    itself above the loudness margin (the pitch margin in `'pitch'` mode).
- * 5. Hysteresis: a started episode lasts while loudness stays >= margin - 2 dB and pitch >=
- *    margin - 1 semitone (`loudnessHysteresisDb`, `pitchHysteresisSemitones`), and ends after 2 s
- *    without voiced speech (`releaseMs`).
- * 6. An alert ('raised_tone') is raised once the episode has lasted 2 s (`minDurationMs`): shorter
- *    ones (a loud word, a laugh) are dropped. Its startMs is the episode's start, endMs the time of
- *    the alert. After an episode ends, episodes of the same party within 20 s (`cooldownMs`) are
- *    measured but not alerted.
- * 7. Severity from how far and how long: r = mean over the required measures of (mean rise /
- *    margin); r < 1.5 low, < 2.5 medium, else high; one step higher once the episode lasts 10 s
- *    (`longEpisodeMs`), up to critical. When the severity of a running episode rises, a further
- *    alert with the higher severity is raised (its own key).
- * Every episode of at least `minDurationMs` is also emitted when it ends as a `raised_tone` measure:
- * value = mean loudness rise over the baseline in dB. The 'raisedTone' summary section lists the
- * baselines and episodes of every party.
- * Checked on espeak-ng speech (male and female, 8 kHz mu-law and 16 kHz): a raised passage (+11 dB,
- * +6 semitones) is found with its start within 0.2 s; no alert on calm calls, one loud word, a
- * speaker loud from the start, white noise with hum all along, or loud brown-noise and hum bursts.
- * Cost: about 2 ms of CPU per second of audio per party at 8 or 16 kHz (frame features included).
- * Limits: a raise during the first seconds of a party's speech is not detected (it becomes the
- * baseline); cross-talk leaking into a party's channel counts as that party's voice.
+ * 1. Frame features (src/audio/features, 20 ms frames): level (dBFS), F0 by YIN in 70-1000 Hz
+ *    (shouted female voices reach 500-600 Hz), and spectral tilt (difference-to-signal energy ratio
+ *    at ~8 kHz, tilt.ts) on voiced frames. Noise and hum are not voiced and are ignored.
+ * 2. Utterances: voiced frames separated by less than `releaseMs` (700 ms) without voiced speech. An
+ *    utterance is judged, once it has `minJudgedMs` (300 ms) of voiced frames, on the medians of
+ *    loudness, pitch and tilt over its last `windowMs` (2 s) of voiced frames.
+ * 3. Relative score: the rises of those medians over the speaker's baseline, in units of 6 dB,
+ *    3 semitones and 2 dB, each capped at 1.5 units, summed; strength = score / 1.5. It counts only
+ *    when the voice is at least 7.5 dB louder AND pitch and tilt together rise by 0.3 units: a hot line
+ *    (louder only) or a livelier but not louder voice is not raised.
+ * 4. Absolute rule (no baseline needed, gain-independent): tilt >= -4.5 dB AND F0 >= 230 Hz, a bright,
+ *    high, strained voice; strength 1 + (tilt + 4.5) / 2. This finds a caller angry from the first word.
+ * 5. A moment is raised at strength >= 1 (max of both rules) and stays raised down to 2/3. Evidence
+ *    accumulates per raised frame as its duration times its strength; an alert is raised once it
+ *    reaches `evidenceMs` (700 ms): a shout of strength 3 alerts after about 230 ms of raised voiced
+ *    speech, a mild raise after 700 ms.
+ * 6. Baseline (baseline.ts): the 75th percentile of the medians of the party's last 12 calm pieces of
+ *    speech (utterances, or 3 s of a long one, that came nowhere near raised), used once they hold
+ *    1.5 s of voiced speech. A piece that stands out from the others as raised is dropped, so an
+ *    angry opening does not stay the baseline once calm speech arrives.
+ * 7. Episodes: one per raised stretch of an utterance; the alert's startMs is the start of the judged
+ *    window, endMs the time of the alert. Severity from the mean strength (< 1.5 low, < 2.5 medium,
+ *    else high), one step higher once the episode lasts `longEpisodeMs`; a rise in severity raises a
+ *    further alert (escalation). After an alerted episode, episodes within `cooldownMs` (default 0:
+ *    every raised utterance alerts) alert only when more severe. Alerts carry the strength and the
+ *    cues that fired them ('loudness', 'pitch', 'tilt', 'absolute').
+ * Every episode is emitted when it ends as a `raised_tone` measure: value = mean loudness rise over the
+ * baseline in dB (0 without a baseline). The 'raisedTone' summary section lists the baselines and
+ * episodes of every party.
+ * Measured on real acted speech with `voc eval tone` (README); checked on espeak-ng speech: no alert on
+ * calm calls, one loud syllable, a hot line, line noise and hum.
+ * Limits: what is not raised acoustically is not found (cold, quiet anger); a caller angry from the
+ * first word is found only by the absolute rule until calm speech gives a baseline, and the absolute
+ * rule depends on the channel's frequency response (a very bright line makes high voices "bright");
+ * cross-talk leaking into a party's channel counts as that party's voice.
  */
 import { Observable } from 'rxjs';
 import type { AlertSeverity } from '../events/schema.js';
 import type { FrameBatch } from '../audio/features/frame-analyzer.js';
 import { frameStartMs } from '../audio/features/frame-analyzer.js';
 import { partyFrames } from '../audio/features/party-frames.js';
-import { SpeakerBaseline, hzToSemitones, medianOf, semitonesToHz } from './baseline.js';
+import { UtteranceBaseline, hzToSemitones, medianOf, semitonesToHz, type VoicePoint } from './baseline.js';
 import type { MeasuresOptions, RaisedToneOptions } from './measures-options.js';
 import type { CallStreams, DetectedAlert, Detector, DetectorOutput } from './types.js';
 
 const SEVERITIES: readonly AlertSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** What made a moment raised. */
+export type RaisedToneCue = 'loudness' | 'pitch' | 'tilt' | 'absolute';
 
 export interface RaisedToneEpisode {
   party: string;
   startMs: number;
   endMs: number;
   durationMs: number;
-  /** Mean rise of the window medians over the baseline during the episode. */
-  loudnessRiseDb: number;
-  pitchRiseSemitones: number;
-  peakLoudnessRiseDb: number;
-  peakPitchRiseSemitones: number;
+  /** Mean rise of the window medians over the baseline during the episode (null without a baseline). */
+  loudnessRiseDb: number | null;
+  pitchRiseSemitones: number | null;
+  tiltRiseDb: number | null;
+  /** Mean strength (score / threshold, >= 1 while raised) and its peak. */
+  strength: number;
+  peakStrength: number;
+  cues: RaisedToneCue[];
   severity: AlertSeverity;
-  /** False when the episode fell in the party's cooldown and raised no alert. */
+  /** False when the episode raised no alert (it fell in a cooldown without escalating). */
   alerted: boolean;
 }
 
 export interface RaisedTonePartySummary {
-  /** Whether enough voiced speech was heard to learn a baseline. */
+  /** Whether enough calm speech was heard to have a baseline. */
   baselineLearned: boolean;
   /** Baseline at the end of the call (null when not learned). */
   baselineDbfs: number | null;
   baselineF0Hz: number | null;
+  baselineTiltDb: number | null;
   voicedMs: number;
   episodes: number;
   raisedMs: number;
@@ -92,29 +93,61 @@ export type RaisedToneEvent = { type: 'alert'; alert: DetectedAlert } | { type: 
 
 type State = 'idle' | 'candidate' | 'episode';
 
+/** A long calm utterance enters the baseline in pieces of this much voiced speech, ms. */
+const BASELINE_PIECE_MS = 3000;
+
+/** Running sums of one episode. */
+class EpisodeStats {
+  n = 0;
+  loud = 0;
+  pitch = 0;
+  tilt = 0;
+  strength = 0;
+  peak = 0;
+  cueUnits = [0, 0, 0];
+  absolute = 0;
+
+  reset(): void {
+    this.n = this.loud = this.pitch = this.tilt = this.strength = this.peak = this.absolute = 0;
+    this.cueUnits.fill(0);
+  }
+}
+
 /** Raised-tone state machine of one party, fed frame by frame (allocation-free per frame). */
 export class RaisedToneTracker {
-  private readonly baseline: SpeakerBaseline;
+  private readonly baseline: UtteranceBaseline;
   private readonly capacity: number;
   private readonly winTime: Float64Array;
   private readonly winLoud: Float32Array;
   private readonly winPitch: Float32Array;
+  private readonly winTilt: Float32Array;
+  private readonly pieceLoud: Float32Array;
+  private readonly piecePitch: Float32Array;
+  private readonly pieceTilt: Float32Array;
   private readonly lin: Float32Array;
   private readonly scratch: Float32Array;
+  private readonly window: VoicePoint = { loudnessDb: 0, pitchSemitones: 0, tiltDb: 0 };
+  private readonly units = [0, 0, 0];
   private head = 0;
   private count = 0;
+  private inUtterance = false;
+  /** Voiced frames of the current utterance. */
+  private uttFrames = 0;
+  /** Voiced frames of the current baseline piece (the utterance, or its last 3 s when it is long). */
+  private pieceFrames = 0;
+  private pieceRaisedFrames = 0;
+  /** Highest strength judged in the current piece. */
+  private piecePeakStrength = 0;
   private state: State = 'idle';
   private lastVoicedEndMs = Number.NEGATIVE_INFINITY;
   private startMs = 0;
-  private lastStayEndMs = 0;
-  private sumLoud = 0;
-  private sumPitch = 0;
-  private n = 0;
-  private peakLoud = Number.NEGATIVE_INFINITY;
-  private peakPitch = Number.NEGATIVE_INFINITY;
+  private lastRaisedEndMs = 0;
+  private evidenceMs = 0;
+  private readonly stats = new EpisodeStats();
   private alertedRank = 0;
   private alertable = false;
-  private lastEpisodeEndMs = Number.NEGATIVE_INFINITY;
+  private lastAlertedEndMs = Number.NEGATIVE_INFINITY;
+  private lastAlertedRank = 0;
   private voicedFrames = 0;
   private readonly episodes: RaisedToneEpisode[] = [];
 
@@ -123,70 +156,75 @@ export class RaisedToneTracker {
     private readonly options: RaisedToneOptions,
     private readonly frameMs: number,
   ) {
-    const perSecond = 1000 / frameMs;
-    this.baseline = new SpeakerBaseline({
-      learnFrames: Math.max(1, Math.round(options.baselineLearnMs / frameMs)),
-      loudnessStepDb: options.baselineAdaptDbPerSec / perSecond,
-      pitchStepSemitones: options.baselineAdaptSemitonesPerSec / perSecond,
-    });
+    this.baseline = new UtteranceBaseline({ capacity: options.baselineUtterances, learnMs: options.baselineLearnMs, quantile: options.baselineQuantile });
     this.capacity = Math.ceil(options.windowMs / frameMs) + 2;
     this.winTime = new Float64Array(this.capacity);
     this.winLoud = new Float32Array(this.capacity);
     this.winPitch = new Float32Array(this.capacity);
+    this.winTilt = new Float32Array(this.capacity);
+    const pieceCapacity = Math.ceil(BASELINE_PIECE_MS / frameMs);
+    this.pieceLoud = new Float32Array(pieceCapacity);
+    this.piecePitch = new Float32Array(pieceCapacity);
+    this.pieceTilt = new Float32Array(pieceCapacity);
+    const scratch = Math.max(this.capacity, pieceCapacity);
     this.lin = new Float32Array(this.capacity);
-    this.scratch = new Float32Array(this.capacity);
+    this.scratch = new Float32Array(scratch);
   }
 
   /**
-   * One frame starting at `startMs`: its level (dBFS) and F0 (Hz, 0 when unvoiced).
+   * One frame starting at `startMs`: its level (dBFS), F0 (Hz, 0 when unvoiced) and spectral tilt (dB).
    * Events are pushed to `out`.
    */
-  frame(startMs: number, levelDb: number, f0Hz: number, out: RaisedToneEvent[]): void {
+  frame(startMs: number, levelDb: number, f0Hz: number, tiltDb: number, out: RaisedToneEvent[]): void {
     const endMs = startMs + this.frameMs;
     if (f0Hz <= 0) {
-      if (this.state !== 'idle' && endMs - this.lastVoicedEndMs > this.options.releaseMs) this.close(out);
+      if (this.inUtterance && endMs - this.lastVoicedEndMs > this.options.releaseMs) this.endUtterance(out);
       return;
     }
     this.voicedFrames++;
     this.lastVoicedEndMs = endMs;
+    this.inUtterance = true;
     const pitch = hzToSemitones(f0Hz);
-    if (!this.baseline.ready) {
-      this.baseline.learn(levelDb, pitch);
-      return;
-    }
-    this.pushWindow(startMs, levelDb, pitch);
+    if (this.pieceFrames === this.pieceLoud.length) this.endPiece();
+    this.pieceLoud[this.pieceFrames] = levelDb;
+    this.piecePitch[this.pieceFrames] = pitch;
+    this.pieceTilt[this.pieceFrames] = tiltDb;
+    this.pieceFrames++;
+    this.uttFrames++;
+    this.pushWindow(startMs, levelDb, pitch, tiltDb);
     const { options } = this;
-    if ((this.count * this.frameMs) / options.windowMs < options.minVoicedShare) return;
-    const riseLoud = this.windowMedian(this.winLoud) - this.baseline.loudnessDb;
-    const risePitch = this.windowMedian(this.winPitch) - this.baseline.pitchSemitones;
-    const enter = this.meets(riseLoud, risePitch, 0, 0);
-    const stay = this.meets(riseLoud, risePitch, options.loudnessHysteresisDb, options.pitchHysteresisSemitones);
+    if (this.uttFrames * this.frameMs < options.minJudgedMs) return;
 
-    if (this.state === 'idle') {
-      if (!enter) {
-        this.baseline.adapt(levelDb, pitch);
-        return;
-      }
-      this.state = 'candidate';
-      this.startMs = this.onsetInWindow(startMs);
-      this.sumLoud = this.sumPitch = 0;
-      this.n = 0;
-      this.peakLoud = this.peakPitch = Number.NEGATIVE_INFINITY;
-      this.alertedRank = 0;
-    } else if (!stay) {
-      this.close(out);
+    const w = this.window;
+    w.loudnessDb = this.windowMedian(this.winLoud);
+    w.pitchSemitones = this.windowMedian(this.winPitch);
+    w.tiltDb = this.windowMedian(this.winTilt);
+    const relative = this.relativeStrength(w);
+    const absolute = this.absoluteStrength(w);
+    const strength = Math.max(relative, absolute);
+    if (strength > this.piecePeakStrength) this.piecePeakStrength = strength;
+    const floor = this.state === 'idle' ? 1 : (options.scoreThreshold - options.scoreHysteresis) / options.scoreThreshold;
+    if (strength < floor) {
+      if (this.state !== 'idle') this.close(out);
       return;
     }
-    this.lastStayEndMs = endMs;
-    this.sumLoud += riseLoud;
-    this.sumPitch += risePitch;
-    this.n++;
-    if (riseLoud > this.peakLoud) this.peakLoud = riseLoud;
-    if (risePitch > this.peakPitch) this.peakPitch = risePitch;
-    if (this.state === 'candidate' && endMs - this.startMs >= options.minDurationMs) {
-      this.state = 'episode';
-      this.alertable = this.startMs - this.lastEpisodeEndMs >= options.cooldownMs;
+    this.pieceRaisedFrames++;
+    if (this.state === 'idle') {
+      this.state = 'candidate';
+      this.startMs = this.winTime[this.head]!;
+      this.evidenceMs = 0;
+      this.stats.reset();
+      this.alertedRank = 0;
     }
+    this.lastRaisedEndMs = endMs;
+    this.evidenceMs += this.frameMs * strength;
+    this.addStats(w, strength, relative, absolute);
+    if (this.state === 'candidate' && this.evidenceMs >= options.evidenceMs && this.stats.n * this.frameMs >= options.minRaisedMs) {
+      this.state = 'episode';
+      const inCooldown = this.startMs - this.lastAlertedEndMs < options.cooldownMs;
+      this.alertable = !inCooldown || this.severityRank(endMs) > this.lastAlertedRank;
+    }
+    if (this.state === 'episode' && !this.alertable && this.severityRank(endMs) > this.lastAlertedRank) this.alertable = true;
     if (this.state === 'episode' && this.alertable) {
       const rank = this.severityRank(endMs);
       if (rank > this.alertedRank) {
@@ -196,17 +234,19 @@ export class RaisedToneTracker {
     }
   }
 
-  /** End of the party's audio: close a running episode. */
+  /** End of the party's audio: close a running utterance and episode. */
   finish(out: RaisedToneEvent[]): void {
-    if (this.state !== 'idle') this.close(out);
+    if (this.inUtterance) this.endUtterance(out);
   }
 
   summary(): RaisedTonePartySummary {
     const learned = this.baseline.ready;
+    const b = this.baseline.point;
     return {
       baselineLearned: learned,
-      baselineDbfs: learned ? round(this.baseline.loudnessDb, 1) : null,
-      baselineF0Hz: learned ? round(semitonesToHz(this.baseline.pitchSemitones), 1) : null,
+      baselineDbfs: learned ? round(b.loudnessDb, 1) : null,
+      baselineF0Hz: learned ? round(semitonesToHz(b.pitchSemitones), 1) : null,
+      baselineTiltDb: learned ? round(b.tiltDb, 1) : null,
       voicedMs: this.voicedFrames * this.frameMs,
       episodes: this.episodes.length,
       raisedMs: this.episodes.reduce((sum, e) => sum + e.durationMs, 0),
@@ -217,48 +257,85 @@ export class RaisedToneTracker {
     return this.episodes;
   }
 
-  private meets(riseLoud: number, risePitch: number, slackDb: number, slackSemitones: number): boolean {
-    const loud = riseLoud >= this.options.loudnessMarginDb - slackDb;
-    const high = risePitch >= this.options.pitchMarginSemitones - slackSemitones;
-    switch (this.options.require) {
-      case 'both':
-        return loud && high;
-      case 'either':
-        return loud || high;
-      case 'loudness':
-        return loud;
-      case 'pitch':
-        return high;
+  /** Relative score of `point` against `base` in capped units; the units per cue go to `units`. */
+  private score(point: VoicePoint, base: Readonly<VoicePoint>, units: number[]): number {
+    const { loudnessUnitDb, pitchUnitSemitones, tiltUnitDb, cueCapUnits } = this.options;
+    units[0] = Math.min(cueCapUnits, (point.loudnessDb - base.loudnessDb) / loudnessUnitDb);
+    units[1] = Math.min(cueCapUnits, (point.pitchSemitones - base.pitchSemitones) / pitchUnitSemitones);
+    units[2] = Math.min(cueCapUnits, (point.tiltDb - base.tiltDb) / tiltUnitDb);
+    return units[0]! + units[1]! + units[2]!;
+  }
+
+  /** Strength against the baseline: 0 without one, when the voice is not louder by `minLoudnessRiseDb`, or only louder. */
+  private relativeStrength(point: VoicePoint): number {
+    if (!this.baseline.ready) return 0;
+    const score = this.score(point, this.baseline.point, this.units);
+    if (point.loudnessDb - this.baseline.point.loudnessDb < this.options.minLoudnessRiseDb) return 0;
+    // Louder alone is a hot line or a closer microphone, not a raised voice.
+    if (this.units[1]! + this.units[2]! < this.options.minPitchTiltUnits) return 0;
+    return score / this.threshold();
+  }
+
+  /** Score threshold against the baseline: higher while the baseline rests on few pieces (`youngBaselineUnits`, default off). */
+  private threshold(): number {
+    return this.options.scoreThreshold + this.options.youngBaselineUnits / Math.max(1, this.baseline.utterances);
+  }
+
+  /**
+   * Baseline-free strength: a voice both bright (tilt >= `absoluteTiltDb`) and high (F0 >=
+   * `absoluteMinF0Hz`) is raised whatever the line's gain; >= 1 then, growing with the brightness.
+   */
+  private absoluteStrength(point: VoicePoint): number {
+    const { absoluteTiltDb, absoluteMinF0Hz, tiltUnitDb } = this.options;
+    if (point.tiltDb < absoluteTiltDb || point.pitchSemitones < hzToSemitones(absoluteMinF0Hz)) return 0;
+    return 1 + (point.tiltDb - absoluteTiltDb) / tiltUnitDb;
+  }
+
+  private addStats(w: VoicePoint, strength: number, relative: number, absolute: number): void {
+    const s = this.stats;
+    s.n++;
+    s.strength += strength;
+    if (strength > s.peak) s.peak = strength;
+    if (absolute >= 1 && absolute >= relative) s.absolute++;
+    if (this.baseline.ready) {
+      const b = this.baseline.point;
+      s.loud += w.loudnessDb - b.loudnessDb;
+      s.pitch += w.pitchSemitones - b.pitchSemitones;
+      s.tilt += w.tiltDb - b.tiltDb;
+      for (let i = 0; i < 3; i++) s.cueUnits[i]! += this.units[i]!;
     }
   }
 
-  /** How far above the margins the episode is so far, as a ratio (>= 1 while it is above them). */
-  private ratio(): number {
-    const loud = this.sumLoud / this.n / this.options.loudnessMarginDb;
-    const high = this.sumPitch / this.n / this.options.pitchMarginSemitones;
-    switch (this.options.require) {
-      case 'both':
-        return (loud + high) / 2;
-      case 'either':
-        return Math.max(loud, high);
-      case 'loudness':
-        return loud;
-      case 'pitch':
-        return high;
+  /** Cues of the episode so far: relative cues averaging at least half a unit, 'absolute' when that rule carried a frame. */
+  private cues(): RaisedToneCue[] {
+    const s = this.stats;
+    const cues: RaisedToneCue[] = [];
+    if (this.baseline.ready) {
+      const names: RaisedToneCue[] = ['loudness', 'pitch', 'tilt'];
+      for (let i = 0; i < 3; i++) if (s.cueUnits[i]! / s.n >= 0.5) cues.push(names[i]!);
     }
+    if (s.absolute > 0) cues.push('absolute');
+    return cues;
   }
 
   /** Index into SEVERITIES: low 1, medium 2, high 3, critical 4. */
   private severityRank(nowMs: number): number {
-    const r = this.ratio();
+    const r = this.stats.strength / this.stats.n;
     let rank = r < 1.5 ? 1 : r < 2.5 ? 2 : 3;
     if (nowMs - this.startMs >= this.options.longEpisodeMs) rank++;
     return Math.min(rank, SEVERITIES.length - 1);
   }
 
+  private rise(sum: number): number | null {
+    return this.baseline.ready ? round(sum / this.stats.n, 1) : null;
+  }
+
   private alert(rank: number, nowMs: number): DetectedAlert {
     const severity = SEVERITIES[rank]!;
     const index = this.episodes.length + 1;
+    const s = this.stats;
+    const b = this.baseline.point;
+    const learned = this.baseline.ready;
     return {
       key: `raised_tone:${this.party}:${index}:${severity}`,
       kind: 'raised_tone',
@@ -268,43 +345,85 @@ export class RaisedToneTracker {
       startMs: this.startMs,
       endMs: nowMs,
       details: {
-        loudnessRiseDb: round(this.sumLoud / this.n, 1),
-        pitchRiseSemitones: round(this.sumPitch / this.n, 1),
-        baselineDbfs: round(this.baseline.loudnessDb, 1),
-        baselineF0Hz: round(semitonesToHz(this.baseline.pitchSemitones), 1),
+        strength: round(s.strength / s.n, 2),
+        peakStrength: round(s.peak, 2),
+        cues: this.cues(),
+        loudnessRiseDb: this.rise(s.loud),
+        pitchRiseSemitones: this.rise(s.pitch),
+        tiltRiseDb: this.rise(s.tilt),
+        f0Hz: round(semitonesToHz(this.window.pitchSemitones), 1),
+        tiltDb: round(this.window.tiltDb, 1),
+        baselineDbfs: learned ? round(b.loudnessDb, 1) : null,
+        baselineF0Hz: learned ? round(semitonesToHz(b.pitchSemitones), 1) : null,
         durationMs: nowMs - this.startMs,
         escalation: this.alertedRank > 0,
       },
     };
   }
 
+  /** The raised stretch ended: an episode when it gathered the evidence. */
   private close(out: RaisedToneEvent[]): void {
     if (this.state === 'episode') {
+      const s = this.stats;
+      const rank = this.severityRank(this.lastRaisedEndMs);
       const episode: RaisedToneEpisode = {
         party: this.party,
         startMs: this.startMs,
-        endMs: this.lastStayEndMs,
-        durationMs: this.lastStayEndMs - this.startMs,
-        loudnessRiseDb: round(this.sumLoud / this.n, 1),
-        pitchRiseSemitones: round(this.sumPitch / this.n, 1),
-        peakLoudnessRiseDb: round(this.peakLoud, 1),
-        peakPitchRiseSemitones: round(this.peakPitch, 1),
-        severity: SEVERITIES[this.severityRank(this.lastStayEndMs)]!,
-        alerted: this.alertable,
+        endMs: this.lastRaisedEndMs,
+        durationMs: this.lastRaisedEndMs - this.startMs,
+        loudnessRiseDb: this.rise(s.loud),
+        pitchRiseSemitones: this.rise(s.pitch),
+        tiltRiseDb: this.rise(s.tilt),
+        strength: round(s.strength / s.n, 2),
+        peakStrength: round(s.peak, 2),
+        cues: this.cues(),
+        severity: SEVERITIES[rank]!,
+        alerted: this.alertedRank > 0,
       };
       this.episodes.push(episode);
-      this.lastEpisodeEndMs = episode.endMs;
+      if (episode.alerted) {
+        this.lastAlertedEndMs = episode.endMs;
+        this.lastAlertedRank = this.alertedRank;
+      }
       out.push({ type: 'episode', episode });
     }
     this.state = 'idle';
+  }
+
+  /** End of an utterance: close its episode; a calm utterance joins the baseline. */
+  private endUtterance(out: RaisedToneEvent[]): void {
+    if (this.state !== 'idle') this.close(out);
+    this.endPiece();
+    this.inUtterance = false;
+    this.uttFrames = 0;
     this.count = 0;
   }
 
-  private pushWindow(startMs: number, loud: number, pitch: number): void {
+  /** A calm piece of speech (an utterance, or 3 s of a long one) joins the baseline. */
+  private endPiece(): void {
+    const { options } = this;
+    const frames = this.pieceFrames;
+    const calm = this.pieceRaisedFrames === 0 && this.piecePeakStrength < options.baselineMaxStrength;
+    if (calm && frames * this.frameMs >= options.baselineMinUtteranceMs) {
+      const point: VoicePoint = {
+        loudnessDb: medianOf(this.pieceLoud, frames, this.scratch),
+        pitchSemitones: medianOf(this.piecePitch, frames, this.scratch),
+        tiltDb: medianOf(this.pieceTilt, frames, this.scratch),
+      };
+      this.baseline.add(point, frames * this.frameMs);
+      this.baseline.prune((entry, base) => this.score(entry, base, this.units) >= options.scoreThreshold);
+    }
+    this.pieceFrames = 0;
+    this.pieceRaisedFrames = 0;
+    this.piecePeakStrength = 0;
+  }
+
+  private pushWindow(startMs: number, loud: number, pitch: number, tilt: number): void {
     const slot = (this.head + this.count) % this.capacity;
     this.winTime[slot] = startMs;
     this.winLoud[slot] = loud;
     this.winPitch[slot] = pitch;
+    this.winTilt[slot] = tilt;
     if (this.count < this.capacity) this.count++;
     else this.head = (this.head + 1) % this.capacity;
     const oldest = startMs + this.frameMs - this.options.windowMs;
@@ -318,20 +437,6 @@ export class RaisedToneTracker {
   private windowMedian(column: Float32Array): number {
     for (let i = 0; i < this.count; i++) this.lin[i] = column[(this.head + i) % this.capacity]!;
     return medianOf(this.lin, this.count, this.scratch);
-  }
-
-  /** First frame of the window that was itself above the margin: where the episode began. */
-  private onsetInWindow(fallbackMs: number): number {
-    const byPitch = this.options.require === 'pitch';
-    const threshold = byPitch
-      ? this.baseline.pitchSemitones + this.options.pitchMarginSemitones
-      : this.baseline.loudnessDb + this.options.loudnessMarginDb;
-    const column = byPitch ? this.winPitch : this.winLoud;
-    for (let i = 0; i < this.count; i++) {
-      const slot = (this.head + i) % this.capacity;
-      if (column[slot]! >= threshold) return this.winTime[slot]!;
-    }
-    return fallbackMs;
   }
 }
 
@@ -352,7 +457,7 @@ export function raisedToneFromFrames(frames$: Observable<FrameBatch>, options: R
           const e = event.episode;
           subscriber.next({
             kind: 'measure',
-            measure: { measure: 'raised_tone', party: e.party, startMs: e.startMs, endMs: e.endMs, value: e.loudnessRiseDb },
+            measure: { measure: 'raised_tone', party: e.party, startMs: e.startMs, endMs: e.endMs, value: e.loudnessRiseDb ?? 0 },
           });
         }
       }
@@ -368,7 +473,7 @@ export function raisedToneFromFrames(frames$: Observable<FrameBatch>, options: R
         }
         for (let i = 0; i < batch.count; i++) {
           const startMs = frameStartMs(batch.firstFrame + i, batch.hopSamples, batch.sampleRate);
-          tracker.frame(startMs, batch.levelDb[i]!, batch.f0Hz[i]!, events);
+          tracker.frame(startMs, batch.levelDb[i]!, batch.f0Hz[i]!, batch.tiltDb[i]!, events);
         }
         flush();
       },

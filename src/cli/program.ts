@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { alertsCommand } from './commands/alerts.js';
 import { driversCommand } from './commands/drivers.js';
+import { evalCommand } from './commands/eval.js';
 import { modelCommand } from './commands/model.js';
 import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
@@ -26,7 +27,8 @@ export function buildProgram(argv: string[], io: CliIo): Argv {
     .command(sampleCommand(io))
     .command(driversCommand(io))
     .command(spikesCommand(io))
-    .demandCommand(1, 'name a command: serve, replay, alerts, model, rules, stream, sample, drivers or spikes')
+    .command(evalCommand(io))
+    .demandCommand(1, 'name a command: serve, replay, alerts, model, rules, stream, sample, drivers, spikes or eval')
     .strict()
     .recommendCommands()
     .help()
@@ -64,7 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 /** The command words typed before the first option, for the help hint ("rules check "). */
 function usageTopic(argv: string[]): string {
-  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list', 'stream', 'sample', 'drivers', 'spikes', 'ack', 'resolve']);
+  const known = new Set(['serve', 'replay', 'alerts', 'model', 'rules', 'check', 'download', 'list', 'stream', 'sample', 'drivers', 'spikes', 'ack', 'resolve', 'eval', 'tone']);
   const words: string[] = [];
   for (const arg of argv) {
     if (arg.startsWith('-') || !known.has(arg)) break;

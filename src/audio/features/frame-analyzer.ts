@@ -1,5 +1,6 @@
 /**
- * Per-party frame features on PCM16: level (dBFS), energy activity, and F0 on voiced frames.
+ * Per-party frame features on PCM16: level (dBFS), energy activity, and F0 and spectral tilt on
+ * voiced frames.
  * Frames lie on a fixed grid of the call's timeline (frame k covers samples [k*hop, (k+1)*hop)),
  * so frames of different parties line up. Pitch runs only on frames that pass the energy gate.
  * Working buffers are allocated once per analyzer; push() allocates only the batch it returns.
@@ -7,6 +8,7 @@
 import { rmsDbfs } from './loudness.js';
 import { Decimator } from './decimator.js';
 import { YinPitchEstimator, type PitchResult } from './pitch.js';
+import { tiltDb } from './tilt.js';
 import { EnergyVad } from './vad.js';
 
 export interface FrameAnalyzerOptions {
@@ -44,6 +46,8 @@ export interface FrameBatch {
   active: Uint8Array;
   /** F0 in Hz on voiced frames, 0 on the others. */
   f0Hz: Float32Array;
+  /** Spectral tilt (tilt.ts) of the frame at ~8 kHz, dB, on voiced frames; 0 on the others. */
+  tiltDb: Float32Array;
 }
 
 /** Start of grid frame `frame`, ms from call start. */
@@ -68,6 +72,9 @@ export class FrameAnalyzer {
   private outLevel: Float32Array;
   private outActive: Uint8Array;
   private outF0: Float32Array;
+  private outTilt: Float32Array;
+  /** Samples of one frame at the pitch rate (the newest part of the pitch window). */
+  private readonly tiltLength: number;
 
   constructor(
     readonly party: string,
@@ -102,6 +109,8 @@ export class FrameAnalyzer {
     this.outLevel = new Float32Array(64);
     this.outActive = new Uint8Array(64);
     this.outF0 = new Float32Array(64);
+    this.outTilt = new Float32Array(64);
+    this.tiltLength = Math.max(1, Math.min(pitchLength - 1, Math.round(this.hopSamples / factor)));
   }
 
   get sampleRate(): number {
@@ -165,22 +174,33 @@ export class FrameAnalyzer {
     const level = rmsDbfs(this.history, tail, hop);
     const active = this.vad.update(level);
     let f0 = 0;
+    let tilt = 0;
     if (active) {
       let pitch: PitchResult;
+      let window: Float32Array;
+      let end: number;
       if (this.decimator === null) {
+        window = this.history;
+        end = this.windowLength;
         pitch = this.yin.estimate(this.history, this.windowLength - this.pitchWindow.length);
       } else {
         const count = this.pitchWindow.length;
         const needed = this.decimator.lookBehind + (count - 1) * this.decimator.factor + 1;
         this.decimator.run(this.history, this.windowLength - needed, this.pitchWindow, count);
+        window = this.pitchWindow;
+        end = count;
         pitch = this.yin.estimate(this.pitchWindow, 0);
       }
-      if (pitch.f0Hz > 0 && pitch.aperiodicity < this.options.voicingThreshold) f0 = pitch.f0Hz;
+      if (pitch.f0Hz > 0 && pitch.aperiodicity < this.options.voicingThreshold) {
+        f0 = pitch.f0Hz;
+        tilt = tiltDb(window, end - this.tiltLength, this.tiltLength);
+      }
     }
     this.ensureCapacity(slot + 1);
     this.outLevel[slot] = level;
     this.outActive[slot] = active ? 1 : 0;
     this.outF0[slot] = f0;
+    this.outTilt[slot] = tilt;
     this.history.copyWithin(0, hop);
     this.frame++;
     this.fill = 0;
@@ -195,9 +215,12 @@ export class FrameAnalyzer {
     active.set(this.outActive);
     const f0 = new Float32Array(size);
     f0.set(this.outF0);
+    const tilt = new Float32Array(size);
+    tilt.set(this.outTilt);
     this.outLevel = level;
     this.outActive = active;
     this.outF0 = f0;
+    this.outTilt = tilt;
   }
 
   private batch(firstFrame: number, count: number): FrameBatch {
@@ -210,6 +233,7 @@ export class FrameAnalyzer {
       levelDb: this.outLevel.slice(0, count),
       active: this.outActive.slice(0, count),
       f0Hz: this.outF0.slice(0, count),
+      tiltDb: this.outTilt.slice(0, count),
     };
   }
 }
