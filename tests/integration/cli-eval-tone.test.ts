@@ -64,7 +64,7 @@ describe('voc eval tone', () => {
     }
     writeFileSync(join(set, 'labels.csv'), `${rows.join('\n')}\n`);
     config = writeYaml(dir, 'voc.yaml', {});
-  });
+  }, 120_000);
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -99,7 +99,7 @@ describe('voc eval tone', () => {
         expect(run.latency.medianMs).toBeLessThan(3000);
       }
     }
-  });
+  }, 300_000);
 
   it('prints a table by default', async () => {
     const r = await runCli(['eval', 'tone', set, '--formats', 'mulaw-8k', '--config', config], { env: cliEnv(), timeoutMs: 240_000 });
@@ -109,7 +109,7 @@ describe('voc eval tone', () => {
     expect(r.stdout).toMatch(/angry-first\s+mulaw-8k/);
     expect(r.stdout).not.toMatch(/pcm16-16k/);
     expect(r.stdout).toMatch(/Per speaker/);
-  });
+  }, 300_000);
 
   it('a set without labels.csv, or with a bad label, is a clear error (exit 1)', async () => {
     const empty = join(dir, 'empty');
@@ -121,5 +121,5 @@ describe('voc eval tone', () => {
     const bad = await runCli(['eval', 'tone', empty, '--config', config], { env: cliEnv() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/row 2: label must be "raised" or "calm", not "angry"/);
-  });
+  }, 120_000);
 });

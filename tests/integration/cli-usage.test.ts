@@ -31,7 +31,7 @@ describe('command line', () => {
   });
 
   it.each([
-    [[], /name a command: serve, replay, alerts, model, rules, stream, sample, drivers or spikes/, "voc --help"],
+    [[], /name a command: serve, replay, alerts, model, rules, stream, sample, drivers, spikes or eval/, "voc --help"],
     [['frobnicate'], /Unknown argument: frobnicate/, 'voc --help'],
     [['replay'], /Not enough non-option arguments/, 'voc replay --help'],
     [['replay', 'x.wav', '--speed', '0'], /--speed must be a number above 0/, 'voc replay --help'],

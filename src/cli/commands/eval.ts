@@ -3,7 +3,6 @@ import { loggingSchema } from '../../config/schema.js';
 import { loadCliConfig } from '../config.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { respawnForThreadpool } from '../respawn.js';
 
 interface ToneArgs {
   dir: string;
@@ -44,11 +43,6 @@ function toneCommand(io: CliIo): CommandModule<object, ToneArgs> {
         .example('$0 eval tone my-set --json > tone.json', 'every number and file outcome as JSON'),
     handler: async (args) => {
       const { config } = loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env);
-      const childCode = await respawnForThreadpool(config.asr);
-      if (childCode !== undefined) {
-        if (childCode !== 0) throw new CliError(childCode, '');
-        return;
-      }
       const { loadToneDataset, ToneDatasetError } = await import('../eval/tone/dataset.js');
       const { runToneEval } = await import('../eval/tone/run.js');
       const { formatToneReport } = await import('../eval/tone/report.js');
