@@ -33,7 +33,7 @@ function toneCommand(io: CliIo): CommandModule<object, ToneArgs> {
           default: [...FORMATS],
           describe: 'Line formats to run',
         })
-        .option('log-level', { choices: LOG_LEVELS, default: 'warn', describe: 'Engine log level (logs go to stderr)' })
+        .option('log-level', { choices: LOG_LEVELS, default: 'error', describe: 'Engine log level (logs go to stderr; the tiny recognizer warns that it does not suit speech)' })
         .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml); its analytics settings are used' })
         .check((a) => {
           if (!Number.isInteger(a.seed) || a.seed < 0) throw new UsageError('--seed must be a whole number >= 0');

@@ -55,7 +55,7 @@ export async function runToneEval(config: Config, dataset: ToneDataset, options:
     const modelDir = join(work, 'model');
     generateTinyModel(modelDir);
     const evalConfig: Config = { ...config, model: { ...config.model, path: modelDir, autoDownload: false } };
-    replay = await openReplayEngine(evalConfig, { outDir: join(work, 'summaries'), redis: false, rulesFiles: undefined, redisConnectTimeoutMs: 0 }, log);
+    replay = await openReplayEngine(evalConfig, { outDir: join(work, 'summaries'), redis: false, rulesFiles: undefined, redisConnectTimeoutMs: 0, asr: true }, log);
     const runs: RunResult[] = [];
     const outcomes: ToneEvalReport['outcomes'] = [];
     const total = calls.length * options.formats.length;
