@@ -3,7 +3,9 @@ import type { AlertEvent, AlertWithdrawnEvent, DriverEvent, TranscriptEvent } fr
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { RedisKeys } from '../publish/keys.js';
+import { VocKeys } from '../publish/voc-keys.js';
 import type { RedisClient } from '../publish/redis-connection.js';
+import type { SpikeChannelEvent } from '../events/voc-wire.js';
 import type { AckState, CallChange, LiveMessage } from './wire.js';
 
 export interface LiveFeedOptions {
@@ -25,7 +27,8 @@ const MAX_BATCH_MESSAGES = 20_000;
  * a browser catches up from after a reconnect; transcripts, call changes and acks come from pub/sub.
  *
  * Backpressure: messages are batched every flushIntervalMs and serialized once for all browsers. A
- * browser whose socket holds more than maxClientBufferedBytes unsent is disconnected instead of
+ * browser whose socket still holds more than maxClientBufferedBytes unsent when the next batch is due
+ * (so at most that plus one batch is held per browser) is disconnected instead of
  * buffering without bound; it reconnects and catches up from the streams. Nothing here waits on a
  * browser, so a slow one never holds the engine back.
  */
@@ -36,6 +39,7 @@ export class LiveFeed {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private readonly voc: VocKeys;
 
   constructor(
     private readonly subscriber: RedisClient,
@@ -44,10 +48,12 @@ export class LiveFeed {
     private readonly options: LiveFeedOptions,
     private readonly metrics: EngineMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.voc = new VocKeys(keys.prefix);
+  }
 
   async start(): Promise<void> {
-    const channels = [this.keys.callsChannel(), this.keys.transcriptChannel(), this.keys.consoleChannel(), this.keys.driversChannel()];
+    const channels = [this.keys.callsChannel(), this.keys.transcriptChannel(), this.keys.consoleChannel(), this.voc.driversChannel(), this.voc.spikesChannel()];
     this.subscriber.on('message', (channel: string, message: string) => this.onPubSub(channel, message));
     await this.subscriber.subscribe(...channels);
     const last = await this.reader.xrevrange(this.keys.alertStream(), '+', '-', 'COUNT', 1);
@@ -90,7 +96,8 @@ export class LiveFeed {
     if (typeof parsed !== 'object' || parsed === null) return;
     if (channel === this.keys.transcriptChannel()) this.push({ type: 'transcript', event: parsed as TranscriptEvent });
     else if (channel === this.keys.callsChannel()) this.push({ type: 'call', change: parsed as CallChange });
-    else if (channel === this.keys.driversChannel()) this.push({ type: 'driver', event: parsed as DriverEvent });
+    else if (channel === this.voc.driversChannel()) this.push({ type: 'driver', event: parsed as DriverEvent });
+    else if (channel === this.voc.spikesChannel()) this.push({ type: 'spike', event: parsed as SpikeChannelEvent });
     else if (channel === this.keys.consoleChannel() && 'ack' in parsed) this.push({ type: 'ack', ack: (parsed as { ack: AckState }).ack });
   }
 
@@ -141,7 +148,8 @@ export class LiveFeed {
     this.batch = [];
     for (const ws of this.clients) {
       if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount + json.length > this.options.maxClientBufferedBytes) {
+      // What is still unsent from earlier batches: a browser that keeps up has (almost) nothing here.
+      if (ws.bufferedAmount > this.options.maxClientBufferedBytes) {
         this.metrics.consoleSlowClients.inc();
         this.log.warn({ bufferedBytes: ws.bufferedAmount }, 'console browser too slow; disconnected');
         ws.terminate();

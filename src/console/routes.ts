@@ -15,6 +15,8 @@ const API = `${CONSOLE_PATH}/api`;
 /** Names, assignees and alert ids from the browser. */
 const MAX_NAME_CHARS = 100;
 const MAX_ALERT_ID_CHARS = 400;
+/** Longest drivers period: the hourly counts' default retention (voc.hourRetentionMs, 35 days). */
+const MAX_DRIVERS_PERIOD_MS = 35 * 24 * 3600 * 1000;
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 /**
@@ -128,6 +130,11 @@ export class ConsoleRoutes {
       const after = url.searchParams.get('after') ?? undefined;
       if (after !== undefined && !STREAM_ID.test(after)) throw new HttpError(400, 'after must be a stream id like 1700000000000-0');
       return json(res, 200, await store.alerts(after));
+    }
+    if (method === 'GET' && path === `${API}/drivers`) {
+      const periodMs = Number(url.searchParams.get('periodMs') ?? 3_600_000);
+      if (!Number.isInteger(periodMs) || periodMs < 60_000 || periodMs > MAX_DRIVERS_PERIOD_MS) throw new HttpError(400, `periodMs: 60000 to ${MAX_DRIVERS_PERIOD_MS}`);
+      return json(res, 200, await store.drivers(periodMs, Date.now()));
     }
     if (method === 'POST' && path === `${API}/ack`) {
       return json(res, 200, await store.ack(ackRequest(await this.body(req)), new Date()));

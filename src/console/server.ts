@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import { RedisKeys } from '../publish/keys.js';
+import { VocReader } from '../publish/voc-reader.js';
 import { connectRedis } from '../publish/redis-connection.js';
 import { loadConsoleAssets } from './assets.js';
 import { ConsoleAuth } from './auth.js';
@@ -32,7 +33,7 @@ export async function startConsole(config: Config, metrics: EngineMetrics, log: 
       maxAlertsPerRead: options.maxAlertsPerRead,
       maxBoardCalls: options.maxBoardCalls,
       ackTtlMs: config.limits.maxCallDurationMs + config.redis.retentionMs,
-    }),
+    }, new VocReader(redis, config.redis.prefix, config.voc.bucketMs)),
     feed,
     assets,
     maxBodyBytes: options.maxBodyBytes,

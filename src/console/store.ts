@@ -1,11 +1,16 @@
 import type { AlertEvent, AlertWithdrawnEvent, CallSummary, TranscriptEvent } from '../events/schema.js';
 import type { RedisKeys } from '../publish/keys.js';
 import type { RedisClient } from '../publish/redis-connection.js';
-import type { AckRequest, AckState, AlertEntry, AlertsPage, BoardCall, CallDetail } from './wire.js';
+import type { VocReader } from '../publish/voc-reader.js';
+import type { AckRequest, AckState, AlertEntry, AlertsPage, BoardCall, CallDetail, DriversView } from './wire.js';
 
-const SEVERITY_RANK: Record<AlertEvent['severity'], number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-/** Alerts read per call when the board is built (for its raised-tone state and top severity). */
-const BOARD_ALERTS_PER_CALL = 200;
+/** Lowest to highest. */
+const SEVERITIES: ReadonlyArray<AlertEvent['severity']> = ['info', 'low', 'medium', 'high', 'critical'];
+/** Recent alerts read per call for the board's raised-tone state and top severity (one small read per call). */
+const BOARD_ALERTS_PER_CALL = 20;
+/** Slices of the drivers trend chart, and spikes listed. */
+const TREND_SLICES = 12;
+const SPIKES_LISTED = 50;
 /** Final transcript lines returned for one call. */
 const DETAIL_TRANSCRIPT_LINES = 5000;
 
@@ -25,7 +30,24 @@ export class ConsoleStore {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly limits: StoreLimits,
+    private readonly voc: VocReader,
   ) {}
+
+  /** The cross-call layer (docs/voc.md) through its read API: drivers, per-department trend, spikes. */
+  async drivers(periodMs: number, nowMs: number): Promise<DriversView> {
+    const slice = Math.max(1, Math.floor(periodMs / TREND_SLICES));
+    const starts = Array.from({ length: TREND_SLICES }, (_, i) => nowMs - periodMs + i * slice);
+    const [report, slices, spikes] = await Promise.all([
+      this.voc.drivers({ nowMs, periodMs }),
+      this.voc.countRanges(starts.map((start) => [start, start + slice] as const)),
+      this.voc.spikes({ limit: SPIKES_LISTED }),
+    ]);
+    const departments: Record<string, number[]> = {};
+    for (const field of new Set(slices.flatMap((s) => Object.keys(s)))) {
+      if (field.startsWith('department:')) departments[field.slice('department:'.length)] = slices.map((s) => s[field] ?? 0);
+    }
+    return { report, trend: { sliceStartsMs: starts, volume: slices.map((s) => s.calls ?? 0), departments }, spikes };
+  }
 
   /** Active calls (oldest first), then recently ended ones (newest first), up to maxBoardCalls. */
   async board(): Promise<BoardCall[]> {
@@ -45,7 +67,7 @@ export class ConsoleStore {
   }
 
   async detail(callId: string): Promise<CallDetail | undefined> {
-    const call = await this.call(callId, this.limits.maxAlertsPerRead);
+    const call = await this.call(callId, BOARD_ALERTS_PER_CALL);
     if (!call) return undefined;
     const [alerts, lines, summary] = await Promise.all([
       this.redis.xrange(this.keys.callAlerts(callId), '-', '+', 'COUNT', this.limits.maxAlertsPerRead),
@@ -104,6 +126,7 @@ export class ConsoleStore {
     return last[0]?.[0] ?? '0-0';
   }
 
+  /** One call: its hash, tags and its most recent alerts (raised-tone state, top severity). */
   private async call(callId: string, alertsToRead: number): Promise<BoardCall | undefined> {
     const [hash, tags, alerts] = await Promise.all([
       this.redis.hgetall(this.keys.call(callId)),
@@ -119,7 +142,7 @@ function boardCall(callId: string, hash: Record<string, string>, tags: string[],
   const withdrawn = new Set(events.filter((e) => e.type === 'alert_withdrawn').map((e) => e.id));
   const alerts = events.filter((e): e is AlertEvent => e.type === 'alert' && !withdrawn.has(e.id));
   let maxSeverity: AlertEvent['severity'] | undefined;
-  for (const a of alerts) if (!maxSeverity || SEVERITY_RANK[a.severity] > SEVERITY_RANK[maxSeverity]) maxSeverity = a.severity;
+  for (const a of alerts) if (!maxSeverity || SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(maxSeverity)) maxSeverity = a.severity;
   return {
     callId,
     state: hash.state === 'ended' ? 'ended' : 'active',

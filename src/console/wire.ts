@@ -1,5 +1,7 @@
 import type { AlertEvent, AlertWithdrawnEvent, CallSummary, DriverEvent, TranscriptEvent } from '../events/schema.js';
+import type { SpikeChannelEvent } from '../events/voc-wire.js';
 import type { CallEndedMessage, CallStartedMessage, CallTagsMessage } from '../events/wire.js';
+import type { DriversReport, SpikeRecord } from '../publish/voc-reader.js';
 
 /**
  * What the console's server sends the browser (HTTP JSON and live-feed messages). Shared by the
@@ -67,7 +69,16 @@ export type LiveMessage =
   | { type: 'transcript'; event: TranscriptEvent }
   | { type: 'call'; change: CallChange }
   | { type: 'ack'; ack: AckState }
-  | { type: 'driver'; event: DriverEvent };
+  | { type: 'driver'; event: DriverEvent }
+  | { type: 'spike'; event: SpikeChannelEvent };
+
+/** GET /console/api/drivers: top drivers per department with a trend, and the spikes. */
+export interface DriversView {
+  report: DriversReport;
+  /** Calls per department over the period in `trendSlices` equal slices (oldest first), for the trend chart. */
+  trend: { sliceStartsMs: number[]; volume: number[]; departments: Record<string, number[]> };
+  spikes: SpikeRecord[];
+}
 
 /** The request body of POST /console/api/ack. */
 export interface AckRequest {

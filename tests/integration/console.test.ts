@@ -5,10 +5,19 @@ import WebSocket from 'ws';
 import { appearances, axeViolations, focused, launchChromium, recordAppearances, screenshot } from '../helpers/browser.js';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
 import { CALL_KEYWORDS, useLiveService } from '../helpers/live-service.js';
+import { vocOptionsSchema } from '../../src/analytics/voc/options.js';
+import { EngineMetrics } from '../../src/metrics/metrics.js';
+import { VocAggregator } from '../../src/publish/voc-aggregator.js';
+import { SpikeMonitor } from '../../src/publish/voc-spikes.js';
+import { memoryLogger } from '../helpers/asr.js';
 import { testRedis } from '../helpers/redis.js';
+import { useRulesFile } from '../helpers/rules-file.js';
+import { summaryWithDriver, toneDriverRules, TONE_DRIVERS_YAML } from '../helpers/voc.js';
 import { RecordingClient } from '../helpers/ws-client.js';
 
 const KEY = 'console-test-key-0123456789';
+const BUCKET_MS = 60_000;
+const VOC = { bucketMs: BUCKET_MS, spikes: { baselineBuckets: 30, minBaselineCalls: 50 } };
 const SCRIPT = [
   { party: 'agent', atMs: 500, text: 'hello recorded' },
   { party: 'customer', atMs: 2500, text: 'cancel account refund' },
@@ -45,7 +54,14 @@ function quantile(values: number[], q: number): number {
 }
 
 describe('supervisor console in headless Chromium (real engine, tiny model, Redis)', () => {
-  const live = useLiveService('console', { keywords: CALL_KEYWORDS, auth: { apiKeys: [KEY] } });
+  const rulesFile = useRulesFile('voc-console-rules-', TONE_DRIVERS_YAML);
+  const live = useLiveService('console', () => ({
+    keywords: CALL_KEYWORDS,
+    auth: { apiKeys: [KEY] },
+    analytics: { rulesFiles: [rulesFile.path] },
+    // The test evaluates spikes itself (below); the engine's own monitor would race it.
+    voc: { ...VOC, spikes: { ...VOC.spikes, enabled: false } },
+  }));
   let browser: Browser;
   let sub: Redis;
   /** When each transcript line / alert of the test calls arrived on Redis pub/sub (test clock). */
@@ -146,6 +162,8 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await page.waitForSelector('h3:text("Stored summary")', { timeout: 10_000 });
     const afterReload = await appearances(page);
 
+    // The call's driver (the cross-call layer's: the customer said "cancel") is on the call's page.
+    expect(await page.textContent('#call-title + p')).toContain('driver cancel');
     // Every alert of the call (from Redis) is on the page after the reload.
     const stored = (await redis.xrange(keys.callAlerts(callId), '-', '+')).map(([, f]) => JSON.parse(f[1]!) as { type: string; id: string });
     const alertIds = stored.filter((e) => e.type === 'alert').map((e) => e.id);
@@ -197,6 +215,7 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${live.svc.httpUrl}/console`);
+    await page.waitForSelector('#key');
     await page.keyboard.press('Tab'); // focus the key field
     await page.keyboard.type(KEY);
     await page.keyboard.press('Enter');
@@ -247,6 +266,55 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await page.goto(`${live.svc.httpUrl}/console#/call/console-call-1`);
     await page.waitForSelector('h3:text("Stored summary")');
     await audit('call');
+    await page.goto(`${live.svc.httpUrl}/console#/drivers`);
+    await page.waitForSelector('#drivers-title');
+    await page.waitForSelector('.department');
+    await audit('drivers');
+    await context.close();
+  }, 120_000);
+
+  it('shows drivers per department with their trend and highlights a spike with links to example calls', async () => {
+    const { svc, redis } = live;
+    // History through the cross-call layer's own aggregation: 30 steady minutes, then "refund" quintuples.
+    const rules = toneDriverRules();
+    const options = vocOptionsSchema.parse(VOC);
+    const metrics = new EngineMetrics({ defaults: false });
+    const aggregator = new VocAggregator(redis, svc.prefix, { ...options, exampleCalls: 5 }, () => rules, metrics);
+    const last = Math.floor(Date.now() / BUCKET_MS) * BUCKET_MS - BUCKET_MS;
+    let n = 0;
+    for (let b = last - 31 * BUCKET_MS; b <= last; b += BUCKET_MS) {
+      const surge = b >= last - BUCKET_MS;
+      const perWord: Record<string, number> = { refund: surge ? 60 : 12, balance: 18, cancel: 9, account: 9 };
+      const writes: Array<Promise<void>> = [];
+      for (const [word, count] of Object.entries(perWord)) {
+        for (let i = 0; i < count; i++) writes.push(aggregator.record(summaryWithDriver(rules, `seed-${n++}`, word, b + 1000 + i * 100)));
+      }
+      await Promise.all(writes);
+    }
+    const monitor = new SpikeMonitor({ redis, prefix: svc.prefix, options, instance: 'console-test', rules: () => rules, metrics, log: memoryLogger().log, now: () => last + BUCKET_MS });
+    const { raised } = await monitor.evaluate(last);
+    const spike = raised.find((r) => r.series.id === 'refund');
+    expect(spike).toBeDefined();
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await login(context, svc.httpUrl);
+    await page.waitForSelector('#connection:text("live")');
+    await page.click('a[href="#/drivers"]');
+    const row = page.locator(`tr[data-spike-id="${spike!.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.getAttribute('class')).toContain('spike-active');
+    expect(await row.textContent()).toContain('ongoing');
+    // Departments with their drivers and a trend against the previous period.
+    await page.locator('section[aria-label="计费部 drivers"] tr[data-driver-id="refund"]').waitFor();
+    expect(await page.locator('section[aria-label="客户挽留部 drivers"] tr[data-driver-id="cancel"]').count()).toBe(1);
+    await screenshot(page, 'drivers');
+    // An example call is one click (or Enter) away.
+    const example = row.locator('a').first();
+    const href = (await example.getAttribute('href')) ?? '';
+    expect(spike!.exampleCallIds.map((id) => `#/call/${id}`)).toContain(href);
+    await example.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(`location.hash === ${JSON.stringify(href)}`);
     await context.close();
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import { clock, timeOfDay } from './format.js';
 import { SEVERITIES, type ConsoleState } from './state.js';
 
 /** Rows rendered at once; the rest stay in memory (and in Redis). */
-const MAX_ROWS = 300;
+const MAX_ROWS = 100;
 
 export function AlertRow({ entry, ack, withdrawn, me }: { entry: AlertEntry & { event: AlertEvent }; ack: AckState | undefined; withdrawn: boolean; me: string }) {
   const { event } = entry;
@@ -84,7 +84,7 @@ export function AlertsView({ state, me }: { state: ConsoleState; me: string }) {
         </label>
       </fieldset>
       {!me && <p class="hint">Enter your name at the top to acknowledge and assign.</p>}
-      <ul class="alerts" aria-live="polite">
+      <ul class="alerts">
         {shown.slice(0, MAX_ROWS).map((a) => (
           <AlertRow key={a.event.id} entry={a} ack={state.acks.get(a.event.id)} withdrawn={state.withdrawn.has(a.event.id)} me={me} />
         ))}

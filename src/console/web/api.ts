@@ -1,4 +1,4 @@
-import type { AckRequest, AckState, AlertsPage, BoardCall, CallDetail } from '../wire.js';
+import type { AckRequest, AckState, AlertsPage, BoardCall, CallDetail, DriversView } from '../wire.js';
 
 /** Thrown for a 401: the page shows the login form. */
 export class Unauthorized extends Error {}
@@ -22,5 +22,6 @@ export const api = {
   calls: () => request<{ calls: BoardCall[] }>('calls'),
   call: (callId: string) => request<CallDetail>(`calls/${encodeURIComponent(callId)}`),
   alerts: (after?: string) => request<AlertsPage>(after ? `alerts?after=${encodeURIComponent(after)}` : 'alerts'),
+  drivers: (periodMs: number) => request<DriversView>(`drivers?periodMs=${periodMs}`),
   ack: (body: AckRequest) => post<AckState>('ack', body),
 };

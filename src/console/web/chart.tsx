@@ -11,10 +11,12 @@ export interface ChartProps {
   yRange?: [number, number];
   yValues?: (value: number) => string;
   height?: number;
+  /** x values are Unix seconds (wall-clock axis) instead of call time. */
+  xTime?: boolean;
 }
 
 /** A uPlot chart sized to its container; recreated when its series change, data updated in place. */
-export function Chart({ title, data, series, yRange, yValues, height = 180 }: ChartProps) {
+export function Chart({ title, data, series, yRange, yValues, height = 180, xTime = false }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => s.label).join('|');
@@ -26,8 +28,8 @@ export function Chart({ title, data, series, yRange, yValues, height = 180 }: Ch
       title,
       width: Math.max(300, el.clientWidth),
       height,
-      series: [{ label: 'call time (s)' }, ...series],
-      scales: { x: { time: false }, ...(yRange ? { y: { range: yRange } } : {}) },
+      series: [{ label: xTime ? 'time' : 'call time (s)' }, ...series],
+      scales: { x: { time: xTime }, ...(yRange ? { y: { range: yRange } } : {}) },
       axes: [
         { stroke: '#c9d1d9', grid: { stroke: '#30363d' }, ticks: { stroke: '#30363d' } },
         { stroke: '#c9d1d9', size: 70, grid: { stroke: '#30363d' }, ticks: { stroke: '#30363d' }, ...(yValues ? { values: (_u: uPlot, ticks: number[]) => ticks.map(yValues) } : {}) },

@@ -3,18 +3,20 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { AlertsView } from './alerts-view.js';
 import { api, Unauthorized } from './api.js';
 import { Board } from './board.js';
+import { DriversView } from './drivers-view.js';
 import { CallView } from './call-view.js';
 import { LiveConnection } from './live.js';
 import { Login } from './login.js';
 import { ConsoleState } from './state.js';
 import './styles.css';
 
-type Route = { view: 'calls' } | { view: 'alerts' } | { view: 'call'; callId: string };
+type Route = { view: 'calls' } | { view: 'alerts' } | { view: 'drivers' } | { view: 'call'; callId: string };
 
 function parseRoute(hash: string): Route {
   const call = /^#\/call\/(.+)$/.exec(hash);
   if (call?.[1]) return { view: 'call', callId: decodeURIComponent(call[1]) };
   if (hash === '#/alerts') return { view: 'alerts' };
+  if (hash === '#/drivers') return { view: 'drivers' };
   return { view: 'calls' };
 }
 
@@ -99,6 +101,9 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
           <a href="#/alerts" aria-current={route.view === 'alerts' ? 'page' : undefined}>
             Alert feed
           </a>
+          <a href="#/drivers" aria-current={route.view === 'drivers' ? 'page' : undefined}>
+            Drivers and spikes
+          </a>
         </nav>
         <span class={`conn conn-${state.connection}`} role="status" id="connection">
           {state.connection}
@@ -118,6 +123,7 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
         )}
         {route.view === 'calls' && <Board state={state} now={now} />}
         {route.view === 'alerts' && <AlertsView state={state} me={me} />}
+        {route.view === 'drivers' && <DriversView state={state} />}
         {route.view === 'call' && <CallView state={state} me={me} />}
       </main>
     </>

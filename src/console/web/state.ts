@@ -4,7 +4,7 @@ import type { AckState, AlertEntry, BoardCall, CallChange, CallDetail, LiveMessa
 export const SEVERITIES: ReadonlyArray<AlertEvent['severity']> = ['info', 'low', 'medium', 'high', 'critical'];
 const RANK = new Map(SEVERITIES.map((s, i) => [s, i]));
 /** Alerts kept in the page; older ones are dropped from memory (they stay in Redis). */
-const MAX_ALERTS = 5000;
+const MAX_ALERTS = 2000;
 /** Renders are coalesced: at most one per this interval, so 1000 events/s cost a few renders/s. */
 const RENDER_INTERVAL_MS = 100;
 
@@ -31,10 +31,13 @@ export class ConsoleState {
   /** The call whose detail is open and its data (transcript grows live). */
   detail: CallDetail | undefined;
   version = 0;
+  /** Bumped by every spike event, so the drivers view reloads. */
+  spikeVersion = 0;
   private listeners = new Set<() => void>();
   private scheduled = false;
   private lastRender = 0;
-  private sortedAlerts: { version: number; list: Array<AlertEntry & { event: AlertEvent }> } = { version: -1, list: [] };
+  /** The alerts newest first, kept sorted on insert (most arrive newest, so it is usually a prepend). */
+  private ordered: Array<AlertEntry & { event: AlertEvent }> = [];
 
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -80,12 +83,8 @@ export class ConsoleState {
   }
 
   /** Alerts newest first. */
-  alertList(): Array<AlertEntry & { event: AlertEvent }> {
-    if (this.sortedAlerts.version !== this.version) {
-      const list = [...this.alerts.values()].sort((a, b) => compareStreamIds(b.streamId, a.streamId));
-      this.sortedAlerts = { version: this.version, list };
-    }
-    return this.sortedAlerts.list;
+  alertList(): ReadonlyArray<AlertEntry & { event: AlertEvent }> {
+    return this.ordered;
   }
 
   apply(messages: LiveMessage[]): void {
@@ -102,6 +101,9 @@ export class ConsoleState {
           break;
         case 'ack':
           this.acks.set(message.ack.alertId, message.ack);
+          break;
+        case 'spike':
+          this.spikeVersion++;
           break;
         case 'driver': {
           const { primary } = message.event;
@@ -125,9 +127,19 @@ export class ConsoleState {
       return;
     }
     if (this.alerts.has(event.id)) return;
-    this.alerts.set(event.id, { streamId: entry.streamId, event });
-    if (this.alerts.size > MAX_ALERTS) {
-      const oldest = this.alertList().at(-1);
+    const item = { streamId: entry.streamId, event };
+    this.alerts.set(event.id, item);
+    // Binary search for the place (newest first); a live alert lands at index 0.
+    let lo = 0;
+    let hi = this.ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareStreamIds(this.ordered[mid]!.streamId, entry.streamId) > 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ordered.splice(lo, 0, item);
+    if (this.ordered.length > MAX_ALERTS) {
+      const oldest = this.ordered.pop();
       if (oldest) this.alerts.delete(oldest.event.id);
     }
     const call = this.calls.get(event.callId);
