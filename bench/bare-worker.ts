@@ -1,0 +1,35 @@
+/**
+ * Bare libvosk for the bench's reference scenario: one thread decoding its share of the parties'
+ * model-rate audio through the same binding, as fast as it can (recognizers only: accept, result at
+ * each endpoint, final result). Chunks of 100 ms, streams in turn, like an engine worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRecognizer, libvosk } from '../src/asr/libvosk.js';
+
+interface BareJob {
+  model: number;
+  sampleRate: number;
+  parties: Int16Array[];
+}
+
+const job = workerData as BareJob;
+const lib = libvosk();
+const chunk = Math.round(job.sampleRate / 10);
+const streams = job.parties.map((audio) => ({ audio, at: 0, rec: createRecognizer(job.model, job.sampleRate, false) }));
+const started = performance.now();
+let active = streams.length;
+let finals = 0;
+while (active > 0) {
+  active = 0;
+  for (const s of streams) {
+    if (s.at >= s.audio.length) continue;
+    const part = s.audio.subarray(s.at, Math.min(s.audio.length, s.at + chunk));
+    s.at += part.length;
+    if (lib.acceptWaveform(s.rec, part, part.byteLength) === 1 && JSON.parse(lib.result(s.rec) ?? '{}').text) finals++;
+    if (s.at >= s.audio.length) {
+      if (JSON.parse(lib.finalResult(s.rec) ?? '{}').text) finals++;
+      lib.recognizerFree(s.rec);
+    } else active++;
+  }
+}
+parentPort!.postMessage({ elapsedMs: performance.now() - started, finals });
