@@ -61,7 +61,7 @@ export class CallEngine implements CallOpener {
     checkMetadata(start.metadata, limits.metadata);
     // A callId already in use (live or ended, here or elsewhere) is not refused: the call gets its own
     // record and the earlier one is kept (publish/keys.ts). Refusing would tell a stranger which ids are live.
-    this.admit();
+    this.admit(start.input === 'text');
     const { ip, keyId } = start.source ?? {};
     if (limits.maxCallsPerIp > 0 && ip !== undefined && (this.perIp.get(ip) ?? 0) >= limits.maxCallsPerIp) {
       this.deps.metrics.admissionRefusals.inc({ reason: 'per_ip' });
@@ -123,14 +123,15 @@ export class CallEngine implements CallOpener {
     return this.deps.config.limits.maxConcurrentCalls ?? this.deps.asr.capacityCalls ?? DEFAULT_CAPACITY;
   }
 
-  /** Throws CallInputError('capacity') at capacity, or while the recognizers are behind real time. */
-  private admit(): void {
+  /** Throws CallInputError('capacity') at capacity, or (audio calls) while the recognizers are behind real time. */
+  private admit(textOnly: boolean): void {
     const { metrics } = this.deps;
     if (this.calls.size >= this.capacity) {
       metrics.admissionRefusals.inc({ reason: 'capacity' });
       const source = this.deps.config.limits.maxConcurrentCalls !== undefined ? 'limits.maxConcurrentCalls' : 'measured at start; set limits.maxConcurrentCalls to override';
       throw new CallInputError('capacity', `at capacity: ${this.capacity} concurrent calls (${source})`);
     }
+    if (textOnly) return; // no recognizer: the ASR workers' backlog does not concern it
     const backlogMs = this.deps.asr.admissionBacklogMs ?? 0;
     if (backlogMs > this.deps.config.asr.admissionBacklogMs) {
       metrics.admissionRefusals.inc({ reason: 'asr_backlog' });
