@@ -124,8 +124,7 @@ export interface DriverEvent {
 /** What a call's client sends: audio for the recognizers, or text it transcribed elsewhere. */
 export type CallInput = 'audio' | 'text';
 
-/** 'interrupted': the instance died (or hung at shutdown) during the call; the summary was rebuilt at its next start. */
-export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout' | 'interrupted';
+export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout';
 
 export interface CallSummary {
   type: 'summary';

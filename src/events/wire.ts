@@ -78,9 +78,7 @@ export const alertWithdrawnEventSchema = z
   })
   .meta({ title: 'Alert withdrawn', description: 'A tentative alert that the final transcript did not confirm' });
 
-export const callEndReasonSchema = z
-  .enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout', 'interrupted'])
-  .describe('interrupted: the instance died (or Redis hung at its shutdown) mid-call; the summary was rebuilt from Redis at its next start');
+export const callEndReasonSchema = z.enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout']);
 
 export const callSummarySchema = z
   .object({
@@ -212,7 +210,7 @@ const jsonText = (what: string) => z.string().describe(`${what}, as JSON text`);
 /** `<prefix>:call:{<callId>}`: a Redis hash, so every value is a string. */
 export const callHashSchema = z
   .object({
-    state: z.enum(['active', 'ended', 'interrupted']),
+    state: z.enum(['active', 'ended']),
     record: z.string().describe('This call among every call that used its callId (<prefix>:call:{<callId>}:records)'),
     protocol: z.string(),
     language: z.string(),

@@ -16,7 +16,6 @@ export class EngineMetrics {
   readonly alertsTotal: Counter<'kind' | 'severity'>;
   readonly redisPublishFailures: Counter<'operation'>;
   readonly redisDroppedWrites: Counter;
-  readonly summariesSpooled: Counter;
   readonly ingestErrors: Counter<'protocol' | 'reason'>;
   readonly analyticsErrors: Counter<'detector'>;
   readonly skippedPartials: Counter<'protocol'>;
@@ -94,11 +93,6 @@ export class EngineMetrics {
     this.redisDroppedWrites = new Counter({
       name: 'voc_redis_dropped_writes_total',
       help: 'Redis writes dropped because the pending buffer was full while Redis was unreachable',
-      registers,
-    });
-    this.summariesSpooled = new Counter({
-      name: 'voc_summaries_spooled_total',
-      help: 'Call summaries Redis did not confirm, kept on disk (redis.spool) and written at the next start',
       registers,
     });
     this.ingestErrors = new Counter({

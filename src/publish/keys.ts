@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
  * Redis key layout. Every key starts with the configured prefix. Per-call keys put the callId in a
  * hash tag (`{...}`) so all keys of one call live in one Redis Cluster slot (scripts and MULTI work).
  *
- *   <p>:call:{<callId>}            HASH    call state: state (active|ended|interrupted), record, protocol, language,
+ *   <p>:call:{<callId>}            HASH    call state: state (active|ended), record, protocol, language,
  *                                          parties (JSON), startedAt, startedMs, endedAt, endReason, tagsCount,
  *                                          alertCount, metadata (JSON), instance
  *   <p>:call:{<callId>}:tags       SET     tags applied to the call
@@ -92,14 +92,6 @@ export class RedisKeys {
 
 /** The keys of one record besides its hash: `<hash><suffix>`. A new per-call key belongs here. */
 export const RECORD_KEY_SUFFIXES = [':tags', ':alerts', ':summary', ':transcript', ':acks'] as const;
-
-/** A record's hash key, parsed back (recovery scans for them). */
-export function parseRecordKey(prefix: string, key: string): { callId: string; record: string | undefined } | undefined {
-  const head = `${prefix}:call:{`;
-  if (!key.startsWith(head)) return undefined;
-  const match = /^([^{}]+)\}(?:~([A-Za-z0-9]+))?$/.exec(key.slice(head.length));
-  return match ? { callId: match[1]!, record: match[2] } : undefined;
-}
 
 /** A new record id: sortable by time, unique enough to never meet another start of the same callId. */
 export function newRecordId(now = Date.now()): string {

@@ -7,7 +7,6 @@ import type { CallStart } from '../session/types.js';
 import { RECORD_KEY_SUFFIXES, RedisKeys } from './keys.js';
 import { END_SCRIPT, FIELDS_SCRIPT, START_SCRIPT, STREAM_SCRIPT, TAGS_SCRIPT } from './record-scripts.js';
 import type { RedisClient } from './redis-connection.js';
-import type { SummarySpool } from './summary-spool.js';
 
 /**
  * What the call session needs from the output side; failures are counted and logged, never thrown.
@@ -35,7 +34,6 @@ export interface CallAggregator {
  * Writes call state, alerts, tags and summaries to Redis (layout in keys.ts). Per-call keys of one
  * record are written by Lua scripts that find the record's keys inside Redis (record-scripts.ts);
  * global keys (alert stream, channels) are written separately so the layout works on Redis Cluster.
- * A summary Redis does not confirm goes to the spool (when one is given) and is written at next start.
  */
 export class RedisCallPublisher implements CallPublisher {
   private readonly keys: RedisKeys;
@@ -43,8 +41,6 @@ export class RedisCallPublisher implements CallPublisher {
   private readonly inFlight = new Set<Promise<void>>();
   /** Protocol of each active call, so failure lines carry callId and protocol like every call-related log line. */
   private readonly protocols = new Map<string, string>();
-  /** Summaries whose write Redis has not confirmed yet, by record. */
-  private readonly unconfirmed = new Map<string, CallSummary>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -60,8 +56,6 @@ export class RedisCallPublisher implements CallPublisher {
     private readonly activeTtlMs: number,
     /** Cross-call counts (voc.enabled); written after the call's own keys, counted like every write. */
     private readonly aggregator?: CallAggregator,
-    /** Where unconfirmed summaries wait for the next start. */
-    private readonly spool?: SummarySpool,
   ) {
     this.keys = new RedisKeys(options.prefix);
   }
@@ -168,17 +162,7 @@ export class RedisCallPublisher implements CallPublisher {
   callEnded(summary: CallSummary, record: string): Promise<void> {
     const { callId } = summary;
     this.protocols.set(callId, summary.protocol);
-    this.unconfirmed.set(record, summary);
-    const done = this.write(
-      'call_ended',
-      callId,
-      async () => {
-        await this.writeEnd(summary, record);
-        this.unconfirmed.delete(record);
-      },
-      // Not written: kept on disk for the next start (a timed-out write may still land; writing it again is harmless).
-      () => this.spoolUnconfirmed(record),
-    );
+    const done = this.write('call_ended', callId, () => this.writeEnd(summary, record));
     const aggregated = this.aggregator ? this.write('voc_aggregate', callId, () => this.aggregator!.record(summary)) : Promise.resolve();
     return Promise.all([done, aggregated]).then(() => undefined).finally(() => this.protocols.delete(callId));
   }
@@ -187,7 +171,7 @@ export class RedisCallPublisher implements CallPublisher {
   private async writeEnd(summary: CallSummary, record: string): Promise<void> {
     const { callId } = summary;
     const fields: Record<string, string> = {
-      state: summary.endReason === 'interrupted' ? 'interrupted' : 'ended',
+      state: 'ended',
       endedAt: summary.endedAt,
       endReason: summary.endReason,
       cutShort: String(summary.cutShort),
@@ -228,56 +212,6 @@ export class RedisCallPublisher implements CallPublisher {
   }
 
   /**
-   * Shutdown with Redis not answering: every summary it has not confirmed goes to the spool.
-   * Returns how many were spooled.
-   */
-  async spoolUnconfirmedSummaries(): Promise<number> {
-    let spooled = 0;
-    for (const record of [...this.unconfirmed.keys()]) if (await this.spoolUnconfirmed(record)) spooled++;
-    return spooled;
-  }
-
-  /**
-   * Writes the summaries a previous run left in the spool (a Redis that hung at its shutdown), then
-   * deletes their files. Unwritten ones stay for the next start.
-   */
-  async replaySpool(): Promise<{ replayed: number; failed: number }> {
-    if (!this.spool) return { replayed: 0, failed: 0 };
-    const { entries, unreadable } = await this.spool.list();
-    for (const file of unreadable) this.log.error({ file }, 'spooled summary unreadable; left in place');
-    let replayed = 0;
-    for (const { file, entry } of entries) {
-      try {
-        await this.writeEnd(entry.summary, entry.record);
-        await this.spool.remove(file);
-        replayed++;
-      } catch (err) {
-        this.log.error({ callId: entry.summary.callId, err }, 'spooled summary not written; kept for the next start');
-      }
-    }
-    return { replayed, failed: entries.length - replayed + unreadable.length };
-  }
-
-  private async spoolUnconfirmed(record: string): Promise<boolean> {
-    const summary = this.unconfirmed.get(record);
-    if (!summary) return false;
-    this.unconfirmed.delete(record);
-    const call = { callId: summary.callId, protocol: summary.protocol };
-    if (!this.spool) return false;
-    try {
-      if (await this.spool.save({ record, summary })) {
-        this.metrics.summariesSpooled.inc();
-        this.log.warn({ ...call, dir: this.spool.dir }, 'summary not confirmed by redis; spooled for the next start');
-        return true;
-      }
-      this.log.error({ ...call, dir: this.spool.dir }, 'summary spool full (redis.spool.maxFiles / maxBytes); summary lost');
-    } catch (err) {
-      this.log.error({ ...call, err }, 'summary spool write failed; summary lost');
-    }
-    return false;
-  }
-
-  /**
    * Resolves when every write issued so far has finished (or failed), or after `timeoutMs`. Used at
    * shutdown. Returns how many writes were still pending.
    */
@@ -294,19 +228,18 @@ export class RedisCallPublisher implements CallPublisher {
    * Runs one logical write. While Redis is unreachable, ioredis queues commands; at most
    * maxPendingWrites logical writes may wait, beyond that they are dropped and counted.
    */
-  private write(operation: string, callId: string, run: () => Promise<void>, onFailure?: () => Promise<unknown>): Promise<void> {
+  private write(operation: string, callId: string, run: () => Promise<void>): Promise<void> {
     const call = { callId, protocol: this.protocols.get(callId) };
     if (this.pending >= this.options.maxPendingWrites) {
       this.metrics.redisDroppedWrites.inc();
       this.log.warn({ operation, ...call }, 'redis write dropped: too many pending writes');
-      return onFailure ? onFailure().then(() => undefined) : Promise.resolve();
+      return Promise.resolve();
     }
     this.pending++;
     const done = run()
-      .catch(async (err: unknown) => {
+      .catch((err: unknown) => {
         this.metrics.redisPublishFailures.inc({ operation });
         this.log.error({ operation, ...call, err }, 'redis write failed');
-        await onFailure?.();
       })
       .finally(() => {
         this.pending--;
