@@ -170,17 +170,24 @@ describe('fuzzing every endpoint next to a good call', () => {
     return (summary.transcript as Array<{ text: string }>).map((t) => t.text);
   }
 
-  it(`${RUNS} grammar-aware hostile inputs: no crash, no hang, the good call unchanged, RSS bounded`, async () => {
+  // About 20 ms per input on an idle machine; the bound leaves room for busy cores.
+  it(`${RUNS} grammar-aware hostile inputs: no crash, no hang, the good call unchanged, RSS bounded`, { timeout: Math.max(180_000, RUNS * 300) }, async () => {
     const baseline = await goodCall('fuzz-baseline');
     const base = live.svc.wsUrl('').replace(/\/$/, '');
     const grpc = new TestGrpcClient(live.svc.service.grpcPort!);
     const latencies: number[] = [];
+    let healthzFailures = 0;
     let polling = true;
     const poller = (async () => {
       while (polling) {
         const began = performance.now();
-        const res = await fetch(`${live.svc.httpUrl}/healthz`);
-        await res.text();
+        try {
+          const res = await fetch(`${live.svc.httpUrl}/healthz`);
+          await res.text();
+          if (res.status !== 200) healthzFailures++;
+        } catch {
+          healthzFailures++;
+        }
         latencies.push(performance.now() - began);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -212,6 +219,7 @@ describe('fuzzing every endpoint next to a good call', () => {
       inputs: sent,
       seed: SEED,
       healthzChecks: latencies.length,
+      healthzFailures,
       healthzP50Ms: +sorted[Math.floor(sorted.length / 2)]!.toFixed(1),
       healthzP99Ms: +sorted[Math.floor(sorted.length * 0.99)]!.toFixed(1),
       healthzMaxMs: +sorted.at(-1)!.toFixed(1),
@@ -219,8 +227,9 @@ describe('fuzzing every endpoint next to a good call', () => {
     };
     console.log('fuzz:', JSON.stringify(report));
     expect(sent).toBe(RUNS);
-    // A hang is seconds to forever; 2 s bounds it while leaving room for busy cores (the 200 ms target is reported above).
-    expect(report.healthzMaxMs).toBeLessThan(2000);
+    expect(healthzFailures).toBe(0);
+    // A hang is many seconds to forever (a 10 h Twilio jump blocked 12 s); 5 s bounds it with room for busy cores (the 200 ms target is reported above).
+    expect(report.healthzMaxMs).toBeLessThan(5000);
     expect(report.rssGrowthMb).toBeLessThan(400);
   });
 });
