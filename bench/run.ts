@@ -14,18 +14,17 @@
  * `npm run bench -- <name part>` runs the scenarios whose name contains it.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import { parse } from 'yaml';
 import { libvosk } from '../src/asr/libvosk.js';
 import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
-import { buildCallAudio, frames, type GeneratedCall, type ScriptLine } from '../src/asr/tiny-model/call-script.js';
+import { frames } from '../src/asr/tiny-model/call-script.js';
+import { CHURN, percentile, ROOT, scriptedCall, shippedAnalytics, streamCall } from './calls.js';
 import { deleteKeys, ipc } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
@@ -56,8 +55,10 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Whole process CPU (main thread and ASR workers) per second of call audio. */
   cpuMsPerCallSecond: number;
-  /** Main-thread busy time (event-loop utilization) per second of call audio. */
+  /** Main-thread busy time (event-loop utilization, wall time) per second of call audio. */
   mainThreadMsPerCallSecond: number;
+  /** Main-thread CPU time (schedstat, not inflated by a busy machine) per second of call audio. */
+  mainThreadCpuMsPerCallSecond: number;
   /** Process CPU / (wall time x cores). */
   cpuShare: number;
   idleRssMb: number;
@@ -102,7 +103,6 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       const result = await runScenario({ ...scenario, calls }, models[scenario.model]);
       if (scenario.pacing === 'max' && reference && scenario.maxQueueMs > 100_000) result.engineToBare = round(result.partyAudioSecondsPerWallSecond / reference.partyAudioSecondsPerWallSecond);
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -209,16 +209,6 @@ function concatInt16(parts: Int16Array[]): Int16Array {
   return out;
 }
 
-/** config/voc.yaml's analytics sections, as users run them (rule file paths are relative to the repository). */
-function shippedAnalytics(): Record<string, unknown> {
-  const file = parse(readFileSync(join(ROOT, 'config', 'voc.yaml'), 'utf8')) as Record<string, unknown>;
-  const { analytics, keywords } = file as { analytics?: Record<string, unknown>; keywords?: unknown[] };
-  const rulesFiles = ((analytics?.rulesFiles as string[] | undefined) ?? []).map((f) => join(ROOT, f));
-  return { analytics: { ...analytics, rulesFiles }, keywords: [...(keywords ?? []), CHURN] };
-}
-
-const CHURN = { name: 'churn', phrases: ['cancel account'], party: 'customer', severity: 'high' };
-
 async function runScenario(scenario: Scenario & { calls: number }, modelDir: string): Promise<ScenarioResult> {
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
@@ -288,6 +278,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
       cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
       mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
+      mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
       cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
       idleRssMb: round(idleRss / 2 ** 20),
       peakRssMb: round(peakRss / 2 ** 20),
@@ -305,71 +296,6 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
     await new Promise((r) => child.once('exit', r));
     await deleteKeys(REDIS_URL, prefix);
   }
-}
-
-/** A call that keeps both parties talking: tone words every few seconds, alternating. */
-function scriptedCall(seconds: number): GeneratedCall {
-  const lines: ScriptLine[] = [];
-  const phrases = ['hello recorded verify', 'cancel account refund', 'supervisor guaranteed', 'thanks hello'];
-  for (let t = 500, i = 0; t < seconds * 1000 - 3000; t += 2500, i++) {
-    lines.push({ party: i % 2 === 0 ? 'agent' : 'customer', atMs: t, text: phrases[i % phrases.length]! });
-  }
-  return buildCallAudio(lines, { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw', durationMs: seconds * 1000 });
-}
-
-interface CallOutcome {
-  callId: string;
-  finals: number;
-  alerts: number;
-  /** When its first audio frame was sent (performance.now()). */
-  firstFrameAt: number;
-  refused: boolean;
-}
-
-function streamCall(port: number, callId: string, audio: readonly Buffer[], pacing: Scenario['pacing']): Promise<CallOutcome> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/stream`);
-    const outcome: CallOutcome = { callId, finals: 0, alerts: 0, firstFrameAt: 0, refused: false };
-    socket.on('open', () => {
-      socket.send(JSON.stringify({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 2, parties: ['customer', 'agent'] }));
-    });
-    socket.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; final?: boolean; code?: string };
-      if (message.type === 'started') {
-        outcome.firstFrameAt = performance.now();
-        void (pacing === 'realtime' ? sendPaced(socket, audio, 20) : sendAll(socket, audio));
-      } else if (message.type === 'transcript' && message.final) outcome.finals++;
-      else if (message.type === 'alert') outcome.alerts++;
-      else if (message.type === 'error' && message.code === 'capacity') resolve({ ...outcome, refused: true });
-      else if (message.type === 'error') reject(new Error(`call ${callId}: ${message.code}`));
-      else if (message.type === 'summary') resolve(outcome);
-    });
-    socket.on('error', reject);
-  });
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
-
-/** Sends as fast as the socket drains, so the engine, not the client, sets the pace. */
-/** One frame every `frameMs` on a drift-free schedule, like a media server. */
-async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: number): Promise<void> {
-  const t0 = performance.now();
-  for (let i = 0; i < audio.length; i++) {
-    const wait = t0 + i * frameMs - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    socket.send(audio[i]!);
-  }
-  socket.send(JSON.stringify({ type: 'stop' }));
-}
-
-async function sendAll(socket: WebSocket, audio: readonly Buffer[]): Promise<void> {
-  for (const frame of audio) {
-    if (socket.bufferedAmount > 256 * 1024) await new Promise((r) => setTimeout(r, 1));
-    socket.send(frame);
-  }
-  socket.send(JSON.stringify({ type: 'stop' }));
 }
 
 function round(n: number): number {

@@ -2,6 +2,7 @@
  * The engine under benchmark, in its own process so the load generator does not share its event
  * loop or its memory. Talks to bench/run.ts over the IPC channel.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log/logger.js';
@@ -14,6 +15,22 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let eluAtBegin: EventLoopUtilization = performance.eventLoopUtilization();
 let cpuAtBegin = process.cpuUsage();
 let peakRss = 0;
+let mainCpuAtBegin = 0;
+let beginAtUs = 0;
+
+/** CPU time of this process's main thread alone, ms (Linux schedstat, ns resolution; 0 elsewhere). */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/** Monotonic clock in µs, the clock of --cpu-prof sample times. */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
 let service: Awaited<ReturnType<typeof startService>> | undefined;
 
 function send(message: unknown): void {
@@ -33,6 +50,8 @@ process.on('message', (raw: Command) => {
         loopDelay.reset();
         loopDelay.enable();
         cpuAtBegin = process.cpuUsage();
+        mainCpuAtBegin = mainThreadCpuMs();
+        beginAtUs = monotonicUs();
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
         send({ ok: 'begun', rss: peakRss });
@@ -53,6 +72,9 @@ process.on('message', (raw: Command) => {
           cpuSystemMs: cpu.system / 1000,
           peakRss,
           mainThreadBusyMs: elu.active,
+          // CPU time on the main thread (not wall time: the shared machine's contention does not inflate it).
+          mainThreadCpuMs: mainThreadCpuMs() - mainCpuAtBegin,
+          window: { beginUs: beginAtUs, endUs: monotonicUs() },
           // Raw readings (they include the 1 ms sampling interval), as prom-client's metric reports them.
           eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
           droppedAudioSeconds: dropped,
