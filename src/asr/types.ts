@@ -27,6 +27,12 @@ export interface AsrStream {
   readonly results$: Observable<AsrResult>;
   /** Queue mono PCM16 at the stream's rate. Returns false when the audio was dropped (queue full). */
   write(samples: Int16Array): boolean;
+  /**
+   * End the utterance in progress (vosk-server's reset): once the audio written before is decoded,
+   * the recognizer's final result so far is emitted and decoding starts afresh, on the same clock.
+   * Resolves after that result was emitted (at once when the stream is no longer open).
+   */
+  cut(): Promise<void>;
   /** Flush: decode what is queued, emit the last final result, complete results$. */
   end(): Promise<void>;
   /**

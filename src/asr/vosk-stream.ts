@@ -56,6 +56,8 @@ export class VoskAsrStream implements AsrStream, StreamSink {
   private dropEpisode: { samples: number } | undefined;
   private ending: Promise<void> | undefined;
   private settleEnd: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  /** cut() calls waiting for their result from the worker, oldest first. */
+  private readonly cuts: Array<() => void> = [];
 
   constructor(private readonly deps: VoskStreamDeps) {
     this.rate = deps.options.sampleRate;
@@ -103,6 +105,16 @@ export class VoskAsrStream implements AsrStream, StreamSink {
     this.timeline.addGap(this.acceptedSamples, samples);
   }
 
+  cut(): Promise<void> {
+    if (this.state !== 'open') return Promise.resolve();
+    // The rest shorter than a chunk belongs to the utterance being ended.
+    const last = this.rechunker.flush();
+    if (last) this.deps.pool.audio(this.callId, this.id, last);
+    const done = new Promise<void>((resolve) => this.cuts.push(resolve));
+    this.deps.pool.cut(this.callId, this.id);
+    return done;
+  }
+
   /** Resolves once the final result is out, results$ completed and the recognizer freed. */
   end(): Promise<void> {
     if (this.ending) return this.ending;
@@ -130,6 +142,10 @@ export class VoskAsrStream implements AsrStream, StreamSink {
         if (this.state === 'closed' || message.json === undefined) return;
         if (message.final) this.emitFinal(parseFinal(message.json, this.timeline));
         else this.emitPartial(parsePartial(message.json, this.timeline));
+        return;
+      case 'cut':
+        if (this.state !== 'closed') this.emitFinal(parseFinal(message.json, this.timeline));
+        this.cuts.shift()?.();
         return;
       case 'final':
         if (this.state === 'closed') return;
@@ -207,6 +223,7 @@ export class VoskAsrStream implements AsrStream, StreamSink {
   /** No more audio or results; releases this stream's share of the queue gauge. */
   private close(): void {
     this.state = 'closed';
+    for (const resolve of this.cuts.splice(0)) resolve();
     this.deps.depth.add(-this.queuedSamples);
     this.queuedSamples = 0;
   }

@@ -25,6 +25,8 @@ export interface PacedFeederOptions {
 interface Waiting {
   audio: Buffer;
   onDecoded: (() => void) | undefined;
+  /** Run when the frame is handed to the call, after every earlier frame (a marker's action, e.g. reset). */
+  onFed: (() => void) | undefined;
 }
 
 /**
@@ -55,8 +57,8 @@ export class PacedFeeder {
     private readonly handlers: { onError: (err: unknown) => void; onDrainedStop: () => void },
   ) {}
 
-  push(audio: Buffer, onDecoded?: () => void): void {
-    this.pending.push({ audio, onDecoded });
+  push(audio: Buffer, onDecoded?: () => void, onFed?: () => void): void {
+    this.pending.push({ audio, onDecoded, onFed });
     this.drain();
   }
 
@@ -119,6 +121,7 @@ export class PacedFeeder {
 
   private feed(frame: Waiting): void {
     if (frame.audio.length > 0) this.session.pushAudio(frame.audio);
+    frame.onFed?.();
     if (!frame.onDecoded) return;
     this.fedMs += frame.audio.length / (this.options.pacing?.bytesPerMs ?? Infinity);
     this.decoding.push({ endMs: this.fedMs, onDecoded: frame.onDecoded });

@@ -181,6 +181,11 @@ export class LiveCallSession implements CallSession {
     }
   }
 
+  async endUtterance(): Promise<void> {
+    if (this.stopping) return;
+    await Promise.all([...this.parties.values()].map((p) => p.asr.cut()));
+  }
+
   get asrBacklogMs(): number {
     return Math.max(0, ...[...this.parties.values()].map((p) => p.asr.queuedMs));
   }

@@ -63,6 +63,13 @@ export interface CallSession {
    * the call's end use it. Default: the end of the last utterance. CallInputError when it is shorter.
    */
   declareDuration(durationMs: number): void;
+  /**
+   * End every party's utterance in progress (vosk-server's reset): once the audio pushed before is
+   * decoded, each recognizer's result so far becomes a final transcript and recognition starts
+   * afresh. Resolves after those finals were emitted on events$ (a final held back by redaction,
+   * ending in a short number, follows later). A text call has nothing in progress: resolves at once.
+   */
+  endUtterance(): Promise<void>;
   /** The largest backlog of audio waiting for a party's recognizer, ms (for adapters that can push back on their client). */
   readonly asrBacklogMs: number;
   /**

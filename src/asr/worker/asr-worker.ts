@@ -10,9 +10,12 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
  * event loop between chunks so new audio, ends and aborts are taken in while decoding goes on.
  */
 
+/** A 'cut' in a stream's queue: it is taken in turn with the audio around it. */
+const CUT = 'cut';
+
 interface Stream {
   rec: Handle;
-  queue: Int16Array[];
+  queue: Array<Int16Array | typeof CUT>;
   ending: boolean;
   decodedSamples: number;
   lastPartialAt: number;
@@ -49,6 +52,13 @@ port.on('message', (message: ToWorker) => {
       wake(message.stream);
       return;
     }
+    case 'cut': {
+      const stream = streams.get(message.stream);
+      if (!stream || stream.ending) return;
+      stream.queue.push(CUT);
+      wake(message.stream);
+      return;
+    }
     case 'end': {
       const stream = streams.get(message.stream);
       if (!stream) return;
@@ -81,7 +91,11 @@ function step(): void {
   if (stream) {
     try {
       const chunk = stream.queue.shift();
-      if (chunk) {
+      if (chunk === CUT) {
+        // libvosk's final result ends the utterance; the next audio starts a new one, on the same clock.
+        post({ type: 'cut', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
+        if (stream.queue.length > 0 || stream.ending) ready.push(id);
+      } else if (chunk) {
         decode(id, stream, chunk);
         if (stream.queue.length > 0 || stream.ending) ready.push(id);
       } else if (stream.ending) {
@@ -123,7 +137,7 @@ function free(id: number): void {
   if (!stream) return;
   streams.delete(id);
   lib.recognizerFree(stream.rec);
-  const discardedSamples = stream.queue.reduce((sum, chunk) => sum + chunk.length, 0);
+  const discardedSamples = stream.queue.reduce((sum, chunk) => sum + (chunk === CUT ? 0 : chunk.length), 0);
   post({ type: 'freed', stream: id, discardedSamples });
 }
 

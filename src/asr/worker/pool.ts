@@ -119,6 +119,11 @@ export class AsrWorkerPool {
     slot.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
   }
 
+  /** Ends the stream's utterance in progress, after the audio sent before (vosk-server's reset). */
+  cut(callId: string, stream: number): void {
+    this.find(callId, stream)?.worker.postMessage({ type: 'cut', stream } satisfies ToWorker);
+  }
+
   end(callId: string, stream: number): void {
     this.find(callId, stream)?.worker.postMessage({ type: 'end', stream } satisfies ToWorker);
   }

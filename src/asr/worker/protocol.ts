@@ -18,6 +18,11 @@ export type ToWorker =
   | { type: 'open'; stream: number }
   /** One chunk of model-rate PCM16 (asr.chunkMs, the last one may be shorter). */
   | { type: 'audio'; stream: number; samples: Int16Array }
+  /**
+   * End the utterance in progress (vosk-server's reset): after the audio queued before it, the
+   * recognizer's final result so far; the recognizer then starts afresh on later audio.
+   */
+  | { type: 'cut'; stream: number }
   /** No more audio: decode what is queued, then the final result, then free. */
   | { type: 'end'; stream: number }
   /** Drop the queue and free the recognizer without a final result. */
@@ -28,6 +33,8 @@ export type ToWorker =
 export type FromWorker =
   /** A chunk was decoded; `json` is a result (final) or a partial, when there is one. */
   | { type: 'decoded'; stream: number; samples: number; elapsedMs: number; json?: string; final?: boolean }
+  /** The final result of the utterance ended by 'cut' (the stream goes on). */
+  | { type: 'cut'; stream: number; json: string }
   /** The final result after 'end'. */
   | { type: 'final'; stream: number; json: string }
   /** The recognizer is freed (after 'final', 'abort' or a failure); the stream is gone from the worker. */

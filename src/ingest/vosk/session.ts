@@ -26,9 +26,11 @@ type State = 'configuring' | 'streaming' | 'ending' | 'gone';
  * held to decoding speed and never loses audio; one that sends without waiting has its socket paused
  * while the recognizer is half a queue behind (PacedFeeder), so TCP slows it down instead of audio
  * being dropped. A reply carries the oldest final utterance not yet sent (`{"result": [...], "text":
- * ...}`), else the latest partial (`{"partial": ...}`, "" after a final). `{"reset": 1}` is answered,
- * after the audio before it, with the finals not yet sent merged into one result; the stream carries
- * on. At eof, after the last audio reply, the recognizer is flushed and everything final not yet
+ * ...}`), else the latest partial (`{"partial": ...}`, "" after a final). `{"reset": 1}` ends the
+ * utterance in progress, as vosk-server's FinalResult() does: after the audio before it is decoded,
+ * the recognizer's result so far becomes final, and the reply merges it with the finals not yet
+ * sent; recognition starts afresh and the stream carries on. Replies leave in the order of the
+ * messages they answer (a reply chain: a reset's reply waits for its result, later ones wait for it). At eof, after the last audio reply, the recognizer is flushed and everything final not yet
  * sent is merged into the one final result; then the server closes.
  *
  * Faults close the socket with a reason (vosk-server has no error message; it closes too).
@@ -41,6 +43,8 @@ export class VoskStream {
   private readonly finals: TranscriptEvent[] = [];
   private partial = '';
   private feeder: PacedFeeder | undefined;
+  /** Replies in the order of the messages they answer. */
+  private replies: Promise<void> = Promise.resolve();
   private readonly startTimer: NodeJS.Timeout;
 
   constructor(
@@ -75,7 +79,7 @@ export class VoskStream {
   onBinary(bytes: Buffer): void {
     if (this.state === 'gone' || this.state === 'ending') return;
     if (!this.session) this.begin();
-    this.feeder!.push(bytes, () => this.send(this.nextReply()));
+    this.feeder!.push(bytes, () => this.queueReply(() => this.nextReply()));
   }
 
   fail(err: unknown): void {
@@ -163,19 +167,43 @@ export class VoskStream {
     return final ? resultReply([final], this.reply) : { partial: this.partial };
   }
 
-  /** reset: once the audio before it is answered, the finals not yet sent as one result; the stream carries on. */
+  /**
+   * reset (vosk-server: `rec.FinalResult()`, and the stream goes on): once the audio before it is
+   * handed to the call, the utterance in progress is ended; the reply, after the replies to that
+   * audio, is the result so far merged with the finals not yet sent.
+   */
   private onReset(): void {
     const feeder = this.feeder;
-    if (!feeder) return this.send(resultReply([], this.reply));
-    // A marker frame of no audio: its reply comes after every earlier frame's.
-    feeder.push(Buffer.alloc(0), () => this.send(resultReply(this.finals.splice(0), this.reply)));
+    const session = this.session;
+    if (!feeder || !session) return this.queueReply(() => resultReply([], this.reply));
+    let ended: Promise<void> = Promise.resolve();
+    // A marker frame of no audio: it reaches the call after every earlier frame, and its reply comes after theirs.
+    feeder.push(
+      Buffer.alloc(0),
+      () => this.queueReply(async () => {
+        await ended;
+        return resultReply(this.finals.splice(0), this.reply);
+      }),
+      () => (ended = session.endUtterance()),
+    );
+  }
+
+  /** Sends a reply after every reply queued before it (a reset's waits for its result). */
+  private queueReply(make: () => VoskReply | Promise<VoskReply>): void {
+    this.replies = this.replies
+      .then(async () => {
+        const reply = await make();
+        if (this.state !== 'gone') this.send(reply);
+      })
+      .catch((err: unknown) => this.fail(err));
   }
 
   /** eof: after the last audio reply, flush the recognizer, answer with everything final not yet sent, close (as vosk-server does). */
   private onEof(): void {
     if (!this.feeder) {
-      this.send(resultReply([], this.reply));
-      this.close(1000, 'eof');
+      this.state = 'ending';
+      this.queueReply(() => resultReply([], this.reply));
+      void this.replies.then(() => this.close(1000, 'eof'));
       return;
     }
     this.state = 'ending';
@@ -185,8 +213,9 @@ export class VoskStream {
   private finishEof(): void {
     const session = this.session;
     if (!session || this.state === 'gone') return;
-    void session
-      .stop('stop')
+    // After the replies still on their way (a reset's waits for its result).
+    void this.replies
+      .then(() => session.stop('stop'))
       .then(() => {
         this.send(resultReply(this.finals.splice(0), this.reply));
         this.close(1000, 'eof');
