@@ -111,6 +111,11 @@ describe('drivers per call', () => {
     ]);
     const summary = section(out, 'drivers') as ReturnType<typeof recognizeDrivers>;
     expect(summary.primary).toMatchObject({ id: 'churn', name: '销户意向', department: 'retention', dimensions: { network: 'fiber' }, startMs: 6400 });
+    // Each recognized driver's evidence, inline-rule drivers included (their category is hidden from 'categories').
+    const { evidence } = section(out, 'drivers') as { evidence: Record<string, Array<{ party?: string; text: string }>> };
+    expect(Object.keys(evidence).sort()).toEqual(['campaign-question', 'churn', 'refund-request']);
+    expect(evidence['churn']).toEqual([expect.objectContaining({ party: 'customer', text: 'cancel', startMs: 6400 })]);
+    expect(evidence['refund-request']).toEqual([expect.objectContaining({ party: 'customer', text: 'refund' })]);
     const tags = out.filter((o) => o.kind === 'tag').map((o) => (o as { tag: string }).tag);
     expect(tags).toEqual(expect.arrayContaining(['driver:churn', 'department:retention', 'cancel-intent']));
     expect(tags).not.toContain('driver:refund-request');
@@ -119,7 +124,7 @@ describe('drivers per call', () => {
   it('is unclassified when no driver matched', async () => {
     const out = await run(final('customer', 0, 'hello there', 1000));
     expect(driverOutputs(out)).toEqual([]);
-    expect(section(out, 'drivers')).toEqual({ primary: expect.objectContaining({ id: 'unclassified' }), secondary: [] });
+    expect(section(out, 'drivers')).toEqual({ primary: expect.objectContaining({ id: 'unclassified' }), secondary: [], evidence: {} });
     expect(out).toContainEqual({ kind: 'tag', tag: 'driver:unclassified' });
   });
 

@@ -171,10 +171,21 @@ export class CallRuleEngine {
     if (this.rules.drivers.length > 0) {
       const drivers = recognizeDrivers(this.rules.drivers, matches);
       for (const tag of driverTags(drivers)) out.push({ kind: 'tag', tag });
-      out.push({ kind: 'summary', section: 'drivers', value: drivers });
+      out.push({ kind: 'summary', section: 'drivers', value: { ...drivers, evidence: this.driverEvidence(drivers, matches) } });
     }
     if (this.rules.scorecard && this.scorecard.enabled) {
       out.push({ kind: 'summary', section: 'scorecard', value: scoreCall(this.rules.scorecard, matches, this.scorecard.passScore) });
+    }
+    return out;
+  }
+
+  /** Per recognized driver, the words that recognized it (its category's evidence; inline rules' included). */
+  private driverEvidence(drivers: DriverResult, matches: ReadonlyMap<string, CategoryMatch>): Record<string, Evidence[]> {
+    const out: Record<string, Evidence[]> = {};
+    for (const ref of [drivers.primary, ...drivers.secondary]) {
+      const category = this.rules.drivers.find((d) => d.id === ref.id)?.category;
+      const match = category === undefined ? undefined : matches.get(category);
+      if (match) out[ref.id] = match.evidence;
     }
     return out;
   }

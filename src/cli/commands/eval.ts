@@ -68,12 +68,79 @@ function toneCommand(io: CliIo): CommandModule<object, ToneArgs> {
   };
 }
 
+interface RulesArgs {
+  dir: string;
+  labels?: string;
+  rules?: string[];
+  parties?: string[];
+  json: boolean;
+  'min-f1'?: number;
+  language: string;
+  'log-level': string;
+  config?: string;
+}
+
+/** `voc eval rules <dir>`: categories, drivers and scorecard checks measured on a labelled set of calls. */
+function rulesCommand(io: CliIo): CommandModule<object, RulesArgs> {
+  return {
+    command: 'rules <dir>',
+    describe: 'Measure categories, drivers and scorecard checks on labelled calls (transcript files and/or recordings + labels.csv|json): TP/FP/FN, precision, recall, F1, each false positive with its evidence and each miss',
+    builder: (y) =>
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'Directory of calls (.jsonl/.ndjson/.csv/.tsv transcripts, .wav recordings) and their labels (docs/eval.md)' })
+        .option('labels', { type: 'string', describe: 'Labels file (.csv or .json; default: <dir>/labels.csv or <dir>/labels.json)' })
+        .option('rules', { type: 'string', array: true, describe: 'Rule files to measure (default: analytics.rulesFiles of the config)' })
+        .option('parties', {
+          type: 'string',
+          describe: 'Recordings: party of each channel, comma-separated (default: mono "customer", stereo "customer,agent")',
+          coerce: (value: string) => value.split(',').map((p) => p.trim()),
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })
+        .option('min-f1', { type: 'number', describe: 'Exit 1 when a category, driver or check has an F1 below this (0..1)' })
+        .option('language', { type: 'string', default: 'en', describe: 'Language tag of the calls' })
+        .option('log-level', { choices: LOG_LEVELS, default: 'error', describe: 'Engine log level (logs go to stderr)' })
+        .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml); its analytics settings are used' })
+        .check((a) => {
+          const min = a['min-f1'];
+          if (min !== undefined && !(Number.isFinite(min) && min >= 0 && min <= 1)) throw new UsageError('--min-f1 must be a number from 0 to 1');
+          if (a.parties?.some((p) => p.length === 0)) throw new UsageError('--parties: empty party name');
+          return true;
+        })
+        .example('$0 eval rules tests/fixtures/eval-banking --rules tests/fixtures/eval-banking/rules.yaml', 'the example set of docs/eval.md')
+        .example('$0 eval rules my-set --min-f1 0.8 --json > eval.json', 'in CI: fail when a rule falls below 0.8'),
+    handler: async (args) => {
+      const { config } = loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env);
+      const { runRulesEval } = await import('../eval/rules/run.js');
+      const { formatRulesReport, belowMinF1 } = await import('../eval/rules/report.js');
+      const minF1 = args['min-f1'];
+      const report = await runRulesEval(config, {
+        dir: args.dir,
+        labels: args.labels,
+        rules: args.rules,
+        parties: args.parties,
+        language: args.language,
+        logLevel: args['log-level'] as (typeof LOG_LEVELS)[number],
+        out: undefined,
+        onCall: (done, total) => {
+          if (process.stderr.isTTY) process.stderr.write(`\rcall ${done}/${total}${done === total ? '\n' : ''}`);
+        },
+      });
+      const below = minF1 === undefined ? [] : belowMinF1(report, minF1);
+      if (args.json) io.out(JSON.stringify({ ...report, minF1: minF1 ?? null, belowMinF1: below.map((s) => ({ kind: s.kind, name: s.name, f1: s.f1 })) }, null, 2));
+      else for (const line of formatRulesReport(report, minF1)) io.out(line);
+      if (below.length > 0) {
+        throw new CliError(EXIT.failure, `${below.length} below --min-f1 ${minF1}: ${below.map((s) => `${s.kind} ${s.name} (F1 ${(s.f1 ?? 0).toFixed(2)})`).join(', ')}`);
+      }
+    },
+  };
+}
+
 /** `voc eval <kind>`: measurements of the engine's detectors on labelled data. */
 export function evalCommand(io: CliIo): CommandModule {
   return {
     command: 'eval',
     describe: 'Measure detectors on labelled data',
-    builder: (y: Argv) => y.command(toneCommand(io)).demandCommand(1, 'name an eval command: tone'),
+    builder: (y: Argv) => y.command(toneCommand(io)).command(rulesCommand(io)).demandCommand(1, 'name an eval command: tone or rules'),
     handler: () => {},
   };
 }

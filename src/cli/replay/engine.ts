@@ -1,4 +1,6 @@
+import { formatIssue, RuleSetError, type RuleSetSnapshot } from '../../analytics/rules/compile.js';
 import { RuleStore } from '../../analytics/rules/loader.js';
+import { ModelError } from '../../asr/errors.js';
 import { VoskAsrEngine } from '../../asr/vosk-engine.js';
 import { NoAsrEngine } from '../../asr/no-asr.js';
 import type { AsrEngine } from '../../asr/types.js';
@@ -30,6 +32,8 @@ export interface ReplayEngineOptions {
 export interface ReplayEngine {
   engine: CallEngine;
   metrics: EngineMetrics;
+  /** The rules the calls run with (the files' snapshot at open). */
+  rules(): RuleSetSnapshot;
   /** Milliseconds of audio waiting for the recognizers (all parties). */
   backlogMs(): Promise<number>;
   /** Written summaries that could not be written. */
@@ -79,6 +83,7 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
   return {
     engine,
     metrics,
+    rules: () => rules.current(),
     backlogMs: async () => {
       const value = (await metrics.asrQueueDepthSeconds.get()).values[0]?.value ?? 0;
       return value * 1000;
@@ -91,4 +96,15 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
       rules.close();
     },
   };
+}
+
+/** openReplayEngine for a command: a missing model exits 3, invalid rule files exit 1, each with its message. */
+export async function openReplayEngineForCli(config: Config, options: ReplayEngineOptions, log: Logger): Promise<ReplayEngine> {
+  try {
+    return await openReplayEngine(config, options, log);
+  } catch (err) {
+    if (err instanceof ModelError) throw new CliError(EXIT.model, err.message);
+    if (err instanceof RuleSetError) throw new CliError(EXIT.failure, `invalid rule files:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    throw err;
+  }
 }

@@ -27,6 +27,8 @@ export interface InputRules {
   maxParties: number;
   /** --parties, or undefined for the defaults (mono: customer; stereo: customer, agent). */
   parties: string[] | undefined;
+  /** File names in a directory that are not calls (e.g. the labels of `voc eval rules`). */
+  ignore?: readonly string[];
 }
 
 /** Default party names: the engine's convention for mono and stereo (recorders that put the agent first need --parties), `partyN` beyond. */
@@ -44,7 +46,10 @@ export async function resolveInputs(target: string, rules: InputRules): Promise<
   try {
     const info = await stat(target);
     if (info.isDirectory()) {
-      files = (await readdir(target)).filter((f) => extname(f).toLowerCase() === '.wav' || isTranscriptFile(f)).sort().map((f) => join(target, f));
+      files = (await readdir(target))
+        .filter((f) => (extname(f).toLowerCase() === '.wav' || isTranscriptFile(f)) && !(rules.ignore ?? []).includes(f))
+        .sort()
+        .map((f) => join(target, f));
       if (files.length === 0) return { inputs: [], problems: [`${target}: no .wav or transcript (.jsonl, .ndjson, .csv, .tsv) files in this directory`] };
     } else files = [target];
   } catch (err) {

@@ -1,17 +1,15 @@
 import { pino } from 'pino';
-import { ModelError } from '../../asr/errors.js';
-import { RuleSetError, formatIssue } from '../../analytics/rules/compile.js';
-import { WavFile } from '../../audio/wav.js';
 import type { Config } from '../../config/schema.js';
-import type { CallEndReason, CallEvent } from '../../events/schema.js';
+import type { CallEvent } from '../../events/schema.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { summaryFile } from '../../publish/file-publisher.js';
 import { CliError, EXIT } from '../errors.js';
 import { formatAlert, formatDriver, formatSummary, formatTranscript, formatWarning, formatWithdrawn } from '../format.js';
 import type { CliIo } from '../io.js';
-import { openReplayEngine, type ReplayEngine } from './engine.js';
-import { resolveInputs, type ReplayInput, type TranscriptReplayInput } from './inputs.js';
-import { textCallFormat, type CallSession } from '../../session/types.js';
+import { openReplayEngineForCli, type ReplayEngine } from './engine.js';
+import { resolveInputs, type ReplayInput } from './inputs.js';
+import { playInput } from './play.js';
+import type { CallSession } from '../../session/types.js';
 import { Pacer, type PaceMode } from './pacer.js';
 import { ReplayProgress } from './progress.js';
 import { Interrupt } from '../interrupt.js';
@@ -85,90 +83,22 @@ export async function runReplay(config: Config, options: ReplayOptions, io: CliI
   if (failed.length > 0) throw new CliError(EXIT.failure, `${failed.length} recording(s) failed`);
 }
 
-async function openEngine(config: Config, options: ReplayOptions, audio: boolean, log: Logger): Promise<ReplayEngine> {
-  try {
-    return await openReplayEngine(
-      config,
-      { outDir: options.out, redis: options.redis, rulesFiles: options.rules, redisConnectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS, asr: audio },
-      log,
-    );
-  } catch (err) {
-    if (err instanceof ModelError) throw new CliError(EXIT.model, err.message);
-    if (err instanceof RuleSetError) throw new CliError(EXIT.failure, `invalid rule files:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-    throw err;
-  }
+function openEngine(config: Config, options: ReplayOptions, audio: boolean, log: Logger): Promise<ReplayEngine> {
+  return openReplayEngineForCli(
+    config,
+    { outDir: options.out, redis: options.redis, rulesFiles: options.rules, redisConnectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS, asr: audio },
+    log,
+  );
 }
 
-async function replayOne(input: ReplayInput, replay: ReplayEngine, pacer: Pacer, options: ReplayOptions, progress: ReplayProgress, interrupt: Interrupt): Promise<void> {
-  if (input.kind === 'transcript') return replayTranscript(input, replay, pacer, options, progress, interrupt);
-  const wav = await WavFile.open(input.path);
-  const { encoding, sampleRate, channels, blockAlign } = wav.info;
-  try {
-    const session = replay.engine.openCall({
-      callId: input.callId,
-      protocol: 'replay',
-      format: { encoding, sampleRate, channels },
-      parties: input.parties,
-      language: options.language,
-      metadata: { file: input.path },
-    });
-    printEvents(session, options, progress);
-    let audioMs = 0;
-    let reason: CallEndReason = 'stop';
-    for await (const chunk of wav.chunks(options.speed === undefined ? ASAP_CHUNK_MS : PACED_CHUNK_MS)) {
-      if (interrupt.signal) {
-        reason = 'shutdown';
-        break;
-      }
-      await pacer.before(audioMs);
-      session.pushAudio(chunk);
-      const ms = (chunk.length / blockAlign / sampleRate) * 1000;
-      audioMs += ms;
-      progress.advance(ms);
-    }
-    await session.stop(reason);
-  } finally {
-    await wav.close();
-  }
-}
-
-/** A transcript file as a text call: its utterances at their start times (paced) or at once. */
-async function replayTranscript(
-  input: TranscriptReplayInput,
-  replay: ReplayEngine,
-  pacer: Pacer,
-  options: ReplayOptions,
-  progress: ReplayProgress,
-  interrupt: Interrupt,
-): Promise<void> {
-  const session = replay.engine.openCall({
-    callId: input.callId,
-    protocol: 'replay',
-    input: 'text',
-    format: textCallFormat(input.parties),
-    parties: input.parties,
+function replayOne(input: ReplayInput, replay: ReplayEngine, pacer: Pacer, options: ReplayOptions, progress: ReplayProgress, interrupt: Interrupt): Promise<void> {
+  return playInput(input, replay, pacer, {
     language: options.language,
-    metadata: { file: input.path },
+    chunkMs: options.speed === undefined ? ASAP_CHUNK_MS : PACED_CHUNK_MS,
+    stopRequested: () => interrupt.signal !== undefined,
+    onAdvance: (ms) => progress.advance(ms),
+    onSession: (session) => printEvents(session, options, progress),
   });
-  printEvents(session, options, progress);
-  let reason: CallEndReason = 'stop';
-  let doneMs = 0;
-  try {
-    for (const utterance of input.transcript.utterances) {
-      if (interrupt.signal) {
-        reason = 'shutdown';
-        break;
-      }
-      await pacer.before(utterance.startMs);
-      session.pushUtterance(utterance);
-      progress.advance(Math.max(0, utterance.endMs - doneMs));
-      doneMs = Math.max(doneMs, utterance.endMs);
-    }
-  } catch (err) {
-    await session.stop('error');
-    throw err;
-  }
-  await session.stop(reason);
 }
 
 function printEvents(session: CallSession, options: ReplayOptions, progress: ReplayProgress): void {
