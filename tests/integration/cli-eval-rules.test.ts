@@ -1,8 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/audio/wav.js';
+import { buildCallAudio } from '../helpers/call-audio.js';
 import { cliEnv, REPO, runCli, writeYaml } from '../helpers/cli.js';
+import { tinyModelDir } from '../helpers/service.js';
 
 /**
  * `voc eval rules` on the labelled banking set (tests/fixtures/eval-banking: 14 transcript calls,
@@ -261,4 +264,61 @@ describe('voc eval rules on the banking example set', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no labels\.csv or labels\.json/);
   }, 120_000);
+});
+
+describe('voc eval rules on recordings', () => {
+  let dir: string;
+  let modelDir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'voc-eval-rules-audio-'));
+    modelDir = tinyModelDir();
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it('a recording goes through the recognizer (tiny model) and is scored like a transcript beside it', async () => {
+    const set = join(dir, 'set');
+    mkdirSync(set);
+    // Stereo mu-law, customer left and agent right (the replay default), in the tiny model's tone words.
+    const call = buildCallAudio(
+      [
+        { party: 'agent', atMs: 500, text: 'hello recorded' },
+        { party: 'customer', atMs: 3000, text: 'cancel account refund' },
+        { party: 'agent', atMs: 6500, text: 'verify' },
+      ],
+      { parties: ['customer', 'agent'], sampleRate: 8000, encoding: 'mulaw' },
+    );
+    writeFileSync(join(set, 'rec-1.wav'), encodeWav(call.bytes, { encoding: 'mulaw', sampleRate: 8000, channels: 2 }));
+    writeFileSync(join(set, 'txt-2.jsonl'), '{"party":"agent","text":"hello","startMs":0,"endMs":1000}\n{"party":"customer","text":"balance thanks","startMs":1500,"endMs":2500}\n');
+    writeFileSync(join(set, 'labels.csv'), 'call,categories,not_categories\nrec-1,disclosure;churn,*\ntxt-2,,*\n');
+    const rules = writeYaml(dir, 'rules.yaml', {
+      categories: [
+        { name: 'disclosure', rules: [{ type: 'phrase', party: 'agent', phrases: ['recorded'] }] },
+        { name: 'churn', rules: [{ type: 'phrase', party: 'customer', phrases: ['cancel account'] }] },
+      ],
+    });
+    const env = cliEnv({ VOC_CONFIG: writeYaml(dir, 'voc.yaml', { model: { path: modelDir, autoDownload: false } }) });
+    const r = await runCli(['eval', 'rules', set, '--rules', rules, '--json'], { env, timeoutMs: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.calls).toBe(2);
+    expect(report.categories.map((s) => [s.name, s.tp, s.fp, s.fn, s.tn])).toEqual([
+      ['disclosure', 1, 0, 0, 1],
+      ['churn', 1, 0, 0, 1],
+    ]);
+    // Labelled the other way round, the recording's words become false positives with their recognized times.
+    writeFileSync(join(set, 'labels.csv'), 'call,categories,not_categories\nrec-1,,*\ntxt-2,,*\n');
+    const wrong = JSON.parse((await runCli(['eval', 'rules', set, '--rules', rules, '--json'], { env, timeoutMs: 120_000 })).stdout) as Report;
+    const churn = wrong.categories.find((s) => s.name === 'churn')!;
+    expect(churn).toMatchObject({ tp: 0, fp: 1, fn: 0, tn: 1 });
+    expect(churn.falsePositives).toEqual([
+      expect.objectContaining({ call: 'rec-1', evidence: [{ party: 'customer', text: 'cancel account', startMs: expect.any(Number), endMs: expect.any(Number) }] }),
+    ]);
+    const [evidence] = churn.falsePositives[0]!.evidence as Array<{ startMs: number; endMs: number }>;
+    expect(evidence!.startMs).toBeGreaterThanOrEqual(2900);
+    expect(evidence!.endMs).toBeLessThanOrEqual(4600);
+  }, 300_000);
 });
