@@ -56,7 +56,7 @@ function fixed(value: number | null): string {
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  return [line(header), line(widths.map((w, i) => (header[i] ? '-'.repeat(w) : ''))), ...rows.map(line)];
 }
 
 /** Items whose F1 is below `minF1` (items without an F1 — nothing to find, nothing found — never are). */
