@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,7 +229,8 @@ describe('voc eval rules on the banking example set', () => {
         { call: 'b03-keep-account', not_drivers: ['account-closure'] },
       ]),
     );
-    const r = await runCli(['eval', 'rules', SET, '--rules', RULES, '--labels', labels, '--json'], { env, timeoutMs: 120_000 });
+    const out = join(dir, 'summaries');
+    const r = await runCli(['eval', 'rules', SET, '--rules', RULES, '--labels', labels, '--json', '--out', out], { env, timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
@@ -248,6 +249,11 @@ describe('voc eval rules on the banking example set', () => {
       ['closing', 0, 0, 0, 1, null],
     ]);
     expect(report.notLabelled.drivers).toEqual(['fee-dispute']);
+    // --out keeps every call's summary, the record behind each figure.
+    const summary = JSON.parse(readFileSync(join(out, 'b03-keep-account.summary.json'), 'utf8')) as { analytics: { drivers: { primary: { id: string }; evidence: Record<string, unknown[]> } } };
+    expect(summary.analytics.drivers.primary.id).toBe('account-closure');
+    expect(summary.analytics.drivers.evidence['account-closure']).toEqual([{ party: 'customer', text: 'close my account', startMs: 7000, endMs: 8500 }]);
+    expect(readdirSync(out)).toHaveLength(14);
   }, 180_000);
 
   it('labels that name an unknown category or call, or contradict themselves, are refused before anything runs', async () => {

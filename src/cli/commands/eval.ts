@@ -75,6 +75,7 @@ interface RulesArgs {
   parties?: string[];
   json: boolean;
   'min-f1'?: number;
+  out?: string;
   language: string;
   'log-level': string;
   config?: string;
@@ -97,6 +98,7 @@ function rulesCommand(io: CliIo): CommandModule<object, RulesArgs> {
         })
         .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })
         .option('min-f1', { type: 'number', describe: 'Exit 1 when a category, driver or check has an F1 below this (0..1)' })
+        .option('out', { type: 'string', describe: "Keep each call's summary as <out>/<callId>.summary.json (default: not kept)" })
         .option('language', { type: 'string', default: 'en', describe: 'Language tag of the calls' })
         .option('log-level', { choices: LOG_LEVELS, default: 'error', describe: 'Engine log level (logs go to stderr)' })
         .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml); its analytics settings are used' })
@@ -120,7 +122,7 @@ function rulesCommand(io: CliIo): CommandModule<object, RulesArgs> {
         parties: args.parties,
         language: args.language,
         logLevel: args['log-level'] as (typeof LOG_LEVELS)[number],
-        out: undefined,
+        out: args.out,
         onCall: (done, total) => {
           if (process.stderr.isTTY) process.stderr.write(`\rcall ${done}/${total}${done === total ? '\n' : ''}`);
         },

@@ -6,6 +6,7 @@ import type { Config } from '../../../config/schema.js';
 import type { CallSummary } from '../../../events/schema.js';
 import { createLogger } from '../../../log/logger.js';
 import { CliError, EXIT } from '../../errors.js';
+import { Interrupt } from '../../interrupt.js';
 import { openReplayEngineForCli, type ReplayEngine } from '../../replay/engine.js';
 import { resolveInputs } from '../../replay/inputs.js';
 import { Pacer } from '../../replay/pacer.js';
@@ -90,22 +91,31 @@ export async function runRulesEval(config: Config, options: RulesEvalOptions): P
     const outcomes = new Map<string, CallOutcome>();
     const failed: string[] = [];
     const pacer = new Pacer({ kind: 'asap', maxBacklogMs: config.asr.maxQueueMs / 2 }, replay.backlogMs);
-    for (const [i, input] of inputs.entries()) {
-      let summary: CallSummary | undefined;
-      try {
-        await playInput(input, replay, pacer, {
-          language: options.language,
-          chunkMs: CHUNK_MS,
-          onSession: (session) => session.events$.subscribe((e) => (e.type === 'summary' ? (summary = e) : undefined)),
-        });
-      } catch (err) {
-        failed.push(`${input.path}: ${err instanceof Error ? err.message : String(err)}`);
+    // Ctrl-C: end the current call, clean up (temporary summaries, recognizers) and exit 130/143.
+    const interrupt = new Interrupt((signal) => process.stderr.write(`\nvoc: ${signal}: stopping the evaluation; press Ctrl-C again to quit at once\n`));
+    try {
+      for (const [i, input] of inputs.entries()) {
+        if (interrupt.signal) break;
+        let summary: CallSummary | undefined;
+        try {
+          await playInput(input, replay, pacer, {
+            language: options.language,
+            chunkMs: CHUNK_MS,
+            stopRequested: () => interrupt.signal !== undefined,
+            onSession: (session) => session.events$.subscribe((e) => (e.type === 'summary' ? (summary = e) : undefined)),
+          });
+        } catch (err) {
+          failed.push(`${input.path}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (summary === undefined) failed.push(`${input.path}: the call ended without a summary`);
+        else if (summary.endReason !== 'stop') failed.push(`${input.path}: the call ended as '${summary.endReason}'`);
+        else outcomes.set(input.callId, outcomeOf(summary));
+        options.onCall?.(i + 1, inputs.length);
       }
-      if (summary === undefined) failed.push(`${input.path}: the call ended without a summary`);
-      else if (summary.endReason !== 'stop') failed.push(`${input.path}: the call ended as '${summary.endReason}'`);
-      else outcomes.set(input.callId, outcomeOf(summary));
-      options.onCall?.(i + 1, inputs.length);
+    } finally {
+      interrupt.dispose();
     }
+    if (interrupt.signal) throw new CliError(interrupt.exitCode, `interrupted by ${interrupt.signal}: nothing was scored`);
     // A set that did not play fully would give figures for a different set.
     if (failed.length > 0) throw new CliError(EXIT.failure, `${failed.length} call(s) could not be evaluated:\n${[...new Set(failed)].map((f) => `  ${f}`).join('\n')}`);
 
