@@ -19,6 +19,11 @@ export const frameFeaturesSchema = z
     yinThreshold: z.number().gt(0).lt(1).default(0.15),
     /** Voiced when the YIN aperiodicity at the chosen period is below this. */
     voicingThreshold: z.number().gt(0).lt(1).default(0.35),
+    /**
+     * A periodic frame with a spectral spread (m0*m2/m1^2, 1 for a sine) below this is a pure tone
+     * (beep, test tone, SIT tone), not a voice, and counts as unvoiced. Real speech stays above ~1.02 (spread.ts).
+     */
+    pureToneMaxSpread: z.number().min(1).max(1.5).default(1.03),
     /** Energy gate: a frame is active this many dB above the adaptive noise floor... */
     vadMarginDb: z.number().min(3).max(40).default(10),
     /** ...and at least this loud, dBFS. */

@@ -5,6 +5,7 @@ import { YinPitchEstimator } from '../../src/audio/features/pitch.js';
 import { EnergyVad } from '../../src/audio/features/vad.js';
 import { FrameAnalyzer, frameStartMs } from '../../src/audio/features/frame-analyzer.js';
 import { Decimator } from '../../src/audio/features/decimator.js';
+import { hannWeights, spectralSpread } from '../../src/audio/features/spread.js';
 import { partyFrames, SampleRateChangeError } from '../../src/audio/features/party-frames.js';
 import { defaultMeasuresOptions } from '../../src/analytics/measures-options.js';
 import { prng, synthVoice } from '../helpers/synthetic-voice.js';
@@ -98,7 +99,29 @@ describe('EnergyVad', () => {
   });
 });
 
+describe('spectralSpread', () => {
+  it('is 1 for a sine at any frequency, phase and gain, larger for a harmonic voice', () => {
+    const w = hannWeights(318);
+    for (const hz of [200, 440, 1000, 2900]) {
+      for (const amp of [0.01, 0.5]) expect(spectralSpread(sine(hz, amp, 400, 8000), 357, w)).toBeCloseTo(1, 2);
+    }
+    const voice = Float32Array.from(synthVoice([{ ms: 100, f0Hz: 300, dbfs: -20 }], 8000), (v) => v / 32768);
+    expect(spectralSpread(voice, 400, w)).toBeGreaterThan(1.2);
+  });
+});
+
 describe('FrameAnalyzer', () => {
+  it('does not call a pure tone voiced (a beep is not a voice), but a harmonic voice at the same pitch is', () => {
+    const rate = 8000;
+    const tone = Int16Array.from(sine(440, 0.3, rate, rate), (v) => Math.round(v * 32767));
+    const b = new FrameAnalyzer('a', { ...frameOpts, sampleRate: rate }).push(tone, 0)!;
+    expect(b.active.some((a) => a === 1)).toBe(true);
+    // The first frame's window is half silence: the onset itself is not a pure tone.
+    expect(b.f0Hz.slice(1).every((f) => f === 0)).toBe(true);
+    const voice = synthVoice([{ ms: 1000, f0Hz: 440, dbfs: -20 }], rate);
+    const v = new FrameAnalyzer('a', { ...frameOpts, sampleRate: rate }).push(voice, 0)!;
+    expect([...v.f0Hz].filter((f) => Math.abs(f - 440) < 5).length).toBeGreaterThan(40);
+  });
   it('puts frames on the call grid, estimates pitch on voiced frames only', () => {
     const rate = 8000;
     const pcm = synthVoice([{ ms: 500 }, { ms: 1000, f0Hz: 150, dbfs: -22 }, { ms: 500 }], rate);

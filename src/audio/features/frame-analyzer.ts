@@ -8,6 +8,7 @@
 import { rmsDbfs } from './loudness.js';
 import { Decimator } from './decimator.js';
 import { YinPitchEstimator, type PitchResult } from './pitch.js';
+import { hannWeights, spectralSpread } from './spread.js';
 import { tiltDb } from './tilt.js';
 import { EnergyVad } from './vad.js';
 
@@ -24,6 +25,8 @@ export interface FrameAnalyzerOptions {
   yinThreshold: number;
   /** A frame is voiced when its YIN aperiodicity is below this (and it is active and F0 is in range). */
   voicingThreshold: number;
+  /** A periodic frame whose spectral spread (spread.ts) is below this is a pure tone, not a voice: unvoiced. */
+  pureToneMaxSpread: number;
   vadMarginDb: number;
   vadMinDbfs: number;
   vadFloorRiseDbPerSec: number;
@@ -75,6 +78,8 @@ export class FrameAnalyzer {
   private outTilt: Float32Array;
   /** Samples of one frame at the pitch rate (the newest part of the pitch window). */
   private readonly tiltLength: number;
+  /** Hann taper over the pitch window (less the two samples the differences look back). */
+  private readonly spreadWeights: Float32Array;
 
   constructor(
     readonly party: string,
@@ -111,6 +116,7 @@ export class FrameAnalyzer {
     this.outF0 = new Float32Array(64);
     this.outTilt = new Float32Array(64);
     this.tiltLength = Math.max(1, Math.min(pitchLength - 1, Math.round(this.hopSamples / factor)));
+    this.spreadWeights = hannWeights(Math.max(1, pitchLength - 2));
   }
 
   get sampleRate(): number {
@@ -191,7 +197,12 @@ export class FrameAnalyzer {
         end = count;
         pitch = this.yin.estimate(this.pitchWindow, 0);
       }
-      if (pitch.f0Hz > 0 && pitch.aperiodicity < this.options.voicingThreshold) {
+      // A beep or test tone is as periodic as a vowel; its single spectral line gives it away.
+      if (
+        pitch.f0Hz > 0 &&
+        pitch.aperiodicity < this.options.voicingThreshold &&
+        spectralSpread(window, end, this.spreadWeights) >= this.options.pureToneMaxSpread
+      ) {
         f0 = pitch.f0Hz;
         tilt = tiltDb(window, end - this.tiltLength, this.tiltLength);
       }
