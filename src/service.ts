@@ -9,7 +9,7 @@ import { WS_ADAPTERS } from './ingest/ws-adapters.js';
 import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
-import { connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
+import { closeRedis, connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
 import { configuredAggregator } from './publish/voc-aggregator.js';
@@ -102,7 +102,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       const unfinished = await publisher.flush(config.shutdown.flushTimeoutMs);
       if (unfinished > 0) log.warn({ unfinished }, 'redis writes still pending at exit');
       redisHealth.stop();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
       await asr.close();
       rules.close();
     }

@@ -32,6 +32,9 @@ const MAX_BATCH_MESSAGES = 20_000;
  * buffering without bound; it reconnects and catches up from the streams. Nothing here waits on a
  * browser, so a slow one never holds the engine back.
  */
+/** How long stop() waits for the alert reader to return. */
+const STOP_WAIT_MS = 1000;
+
 export class LiveFeed {
   private readonly clients = new Set<WebSocket>();
   private batch: LiveMessage[] = [];
@@ -52,14 +55,33 @@ export class LiveFeed {
     this.voc = new VocKeys(keys.prefix);
   }
 
-  async start(): Promise<void> {
+  /**
+   * Subscribes and starts following the alert stream. Nothing here waits for Redis: when it is down at
+   * start, ioredis queues the subscription and the reads until it comes, and the engine serves meanwhile.
+   */
+  start(): void {
     const channels = [this.keys.callsChannel(), this.keys.transcriptChannel(), this.keys.consoleChannel(), this.voc.driversChannel(), this.voc.spikesChannel()];
     this.subscriber.on('message', (channel: string, message: string) => this.onPubSub(channel, message));
-    await this.subscriber.subscribe(...channels);
-    const last = await this.reader.xrevrange(this.keys.alertStream(), '+', '-', 'COUNT', 1);
-    this.loop = this.readAlerts(last[0]?.[0] ?? '0-0');
+    this.subscriber.subscribe(...channels).catch((err: unknown) => {
+      if (!this.stopped) this.log.warn({ err }, 'console feed subscription failed');
+    });
+    this.loop = this.followAlerts();
     this.timer = setInterval(() => this.flush(), this.options.flushIntervalMs);
     this.timer.unref();
+  }
+
+  /** Follows the alert stream from its current end (found once Redis answers). */
+  private async followAlerts(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const last = await this.reader.xrevrange(this.keys.alertStream(), '+', '-', 'COUNT', 1);
+        return await this.readAlerts(last[0]?.[0] ?? '0-0');
+      } catch (err) {
+        if (this.stopped) return;
+        this.log.warn({ err }, 'console alert feed start failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+      }
+    }
   }
 
   get full(): boolean {
@@ -83,7 +105,8 @@ export class LiveFeed {
     for (const ws of this.clients) ws.close(1001, 'server shutting down');
     this.subscriber.disconnect();
     this.reader.disconnect();
-    await this.loop;
+    // A read queued while Redis is down is never settled by disconnect(): wait for the loop only briefly.
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
   }
 
   private onPubSub(channel: string, message: string): void {

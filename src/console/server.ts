@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import { RedisKeys } from '../publish/keys.js';
 import { VocReader } from '../publish/voc-reader.js';
-import { connectRedis } from '../publish/redis-connection.js';
+import { closeRedis, connectRedis } from '../publish/redis-connection.js';
 import { loadConsoleAssets } from './assets.js';
 import { ConsoleAuth } from './auth.js';
 import { LiveFeed } from './live-feed.js';
@@ -24,7 +24,7 @@ export async function startConsole(config: Config, metrics: EngineMetrics, log: 
   const keys = new RedisKeys(config.redis.prefix);
   const redis = connectRedis(config.redis, 'voc-console', config.redis.commandTimeoutMs);
   const feed = new LiveFeed(connectRedis(config.redis, 'voc-console-sub'), connectRedis(config.redis, 'voc-console-feed'), keys, options, metrics, log);
-  await feed.start();
+  feed.start();
   const assets = loadConsoleAssets();
   if (!assets) log.warn({}, 'console bundle not found (dist/console); /console answers 503 until `npm run build`');
   const routes = new ConsoleRoutes({
@@ -44,7 +44,7 @@ export async function startConsole(config: Config, metrics: EngineMetrics, log: 
     close: async () => {
       routes.close();
       await feed.stop();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -19,14 +19,39 @@ export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, nam
     maxRetriesPerRequest: null,
     lazyConnect: false,
   };
+  let client: RedisClient;
   if (options.cluster) {
     const seeds = options.url.split(',').map((u) => {
       const parsed = new URL(u.trim());
       return { host: parsed.hostname, port: Number(parsed.port || 6379) };
     });
-    return new Cluster(seeds, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+    client = new Cluster(seeds, { redisOptions: common, clusterRetryStrategy: common.retryStrategy });
+  } else {
+    client = new Redis(options.url, common);
   }
-  return new Redis(options.url, common);
+  // Outages are reported once by logRedisOutages / RedisHealth; without a listener ioredis would print
+  // every failed reconnect of every connection to stderr.
+  client.on('error', () => {});
+  return client;
+}
+
+/**
+ * QUIT, or a plain disconnect when Redis does not answer within `timeoutMs`: a command queued while
+ * Redis is down would otherwise wait for it indefinitely and hold up the process's exit.
+ */
+export async function closeRedis(client: RedisClient, timeoutMs = 1000): Promise<void> {
+  await settleWithin(client.quit(), timeoutMs).catch(() => undefined);
+  client.disconnect();
+}
+
+/** Waits for `promise` at most `timeoutMs`; resolves undefined after that (the promise is left to settle). */
+export function settleWithin<T>(promise: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Redis `status` as ready/not-ready for health checks. */

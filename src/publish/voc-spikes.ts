@@ -4,9 +4,12 @@ import { assessSeries, chooseBaseline, seriesKind, seriesToAssess, stepEpisodes,
 import type { SeriesRef, SpikeEndEvent, SpikeEvent, SpikeUpdateEvent } from '../events/voc-wire.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
-import type { RedisClient } from './redis-connection.js';
+import { settleWithin, type RedisClient } from './redis-connection.js';
 import { floorTo, HOUR_MS, VocKeys } from './voc-keys.js';
 import { VocReader, type SpikeRecord } from './voc-reader.js';
+
+/** How long stop() waits for a running check and the lease release. */
+const STOP_WAIT_MS = 1000;
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -59,8 +62,9 @@ export class SpikeMonitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running?.catch(() => undefined);
-    await this.deps.redis.eval(RELEASE_LEASE, 1, this.keys.lease(), this.deps.instance).catch(() => undefined);
+    // Bounded: with Redis down these would wait for it (the lease then simply expires).
+    await settleWithin(this.running?.then(() => undefined, () => undefined) ?? Promise.resolve(), STOP_WAIT_MS);
+    await settleWithin(this.deps.redis.eval(RELEASE_LEASE, 1, this.keys.lease(), this.deps.instance), STOP_WAIT_MS).catch(() => undefined);
   }
 
   /** One check: take or renew the lease, then evaluate every completed bucket not evaluated yet. Never throws. */

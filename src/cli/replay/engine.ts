@@ -8,7 +8,7 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import { EngineMetrics } from '../../metrics/metrics.js';
 import { FanOutPublisher, FileCallPublisher } from '../../publish/file-publisher.js';
-import { connectRedis, type RedisClient } from '../../publish/redis-connection.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../publish/redis-connection.js';
 import { RedisHealth } from '../../publish/redis-health.js';
 import { RedisCallPublisher, type CallPublisher } from '../../publish/redis-publisher.js';
 import { configuredAggregator } from '../../publish/voc-aggregator.js';
@@ -91,7 +91,7 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
     fileFailures: () => files.failures,
     close: async () => {
       await redisPublisher?.flush();
-      await redis?.quit().catch(() => redis?.disconnect());
+      if (redis) await closeRedis(redis);
       await asr.close();
       rules.close();
     },
