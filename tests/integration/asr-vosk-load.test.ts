@@ -76,7 +76,9 @@ describe('decoding under load (realistic-cost model)', () => {
     expect(finals(results[0]!).filter((r) => r.text).map((r) => r.text)).toEqual(Array(8).fill('hello verify account'));
     expect(finals(results[1]!).filter((r) => r.text).map((r) => r.text)).toEqual(Array(8).fill('refund supervisor thanks'));
     // Both recognizers decoded at the same time for most of the run (two worker threads).
-    expect(report.inFlightOverlap).toBeGreaterThan(1.5);
+    // One thread decoding at a time gives <= 1; two threads give ~2 on an idle machine and less when
+    // other processes take the cores (1.35 seen under two CPU hogs).
+    expect(report.inFlightOverlap).toBeGreaterThan(1.2);
     // Decoding never ran on the event loop: timers stayed on time (a synchronous design stalls it for
     // every chunk, and for the whole backlog, here hundreds of ms, when audio arrives in a burst).
     // As a ratio, so a busy machine (which delays every timer) does not fail it: the loop was never

@@ -142,7 +142,8 @@ describe('voc serve: graceful shutdown', () => {
       proc.child.kill('SIGINT');
       const exit = await proc.exited;
       expect(exit).toEqual({ code: 130, signal: null });
-      expect(Date.now() - at).toBeLessThan(2000);
+      // At once: a small part of the 30 s drain it would otherwise wait (loose, for a busy machine).
+      expect(Date.now() - at).toBeLessThan(10_000);
       expect(proc.stdout).toContain('second signal: exiting now');
     } finally {
       await deletePrefix(redis, prefix);
