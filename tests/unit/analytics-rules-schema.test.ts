@@ -79,7 +79,11 @@ scorecard:
     - { name: greet, category: missing }
     - { name: both, category: missing, rules: [{ type: phrase, phrases: [x] }] }
 `);
-    expect(card.map((i) => [i.rule, i.field])).toEqual([['scorecard check "both"', 'scorecard.checks[1].category']]);
+    // The format error and the unknown reference, in one pass (format errors first).
+    expect(card.map((i) => [i.rule, i.field])).toEqual([
+      ['scorecard check "both"', 'scorecard.checks[1].category'],
+      ['scorecard check "greet"', 'scorecard.checks[0].category'],
+    ]);
     const ref = one('scorecard:\n  checks:\n    - { name: greet, category: missing }\n');
     expect(ref).toEqual([{ file: 'rules/a.yaml', rule: 'scorecard check "greet"', field: 'scorecard.checks[0].category', message: 'unknown category "missing"' }]);
   });

@@ -81,9 +81,14 @@ drivers:
     category: cancel-intent
     rules: [{ type: phrase, phrases: [x] }]
 `;
+    // Format errors and the checks across entries, in one pass.
     expect(problems(TAXONOMY, bad)).toEqual([
       'f1.yaml: driver "unclassified": drivers[0].id: "unclassified" is reserved for calls no driver matched',
       'f1.yaml: driver "b": drivers[3].category: give exactly one of category or rules',
+      'f1.yaml: driver "a": drivers[1].dimensions.network: "6g" is not a declared network (allowed: roaming, fiber)',
+      'f1.yaml: driver "a": drivers[1].dimensions.department: "sales" is not a declared department (allowed: billing, marketing, retention)',
+      'f1.yaml: driver "a": drivers[2].id: driver already defined in f1.yaml',
+      'f1.yaml: driver "a": drivers[2].category: unknown category "nope"',
     ]);
     const semantic = bad.replace(/  - id: unclassified[\s\S]*?(?=  - id: a\n)/, '').replace(/  - id: b[\s\S]*$/, '');
     expect(problems(TAXONOMY, semantic)).toEqual([

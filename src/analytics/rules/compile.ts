@@ -160,20 +160,150 @@ function zodIssues(file: string, doc: unknown, error: z.ZodError): RuleIssue[] {
 
 /** Parses and validates one file (YAML; JSON is YAML too). Throws RuleSetError. */
 export function parseRuleFile(source: RuleSource): RuleFile {
+  const checked = checkRuleFile(source);
+  if (checked.issues.length > 0) throw new RuleSetError(checked.issues);
+  return checked.data;
+}
+
+/**
+ * A file's names that belong to entries with format errors: references to them are not reported as
+ * unknown (the format error is the problem), and `all` when the file could not be read as YAML.
+ */
+interface InvalidNames {
+  all: boolean;
+  lists: Set<string>;
+  categories: Set<string>;
+  taxonomy: boolean;
+}
+
+interface CheckedFile {
+  /** The file's valid entries (all of it when `issues` is empty). */
+  data: RuleFile;
+  /** Where each kept entry was in the file, for field paths (absent: nothing was dropped). */
+  positions?: Positions;
+  issues: RuleIssue[];
+  invalid: InvalidNames;
+}
+
+const EMPTY_FILE: RuleFile = ruleFileSchema.parse({});
+
+/** Original indices of the entries an invalid file kept. */
+interface Positions {
+  categories: number[];
+  checks: number[];
+  drivers: number[];
+}
+
+/**
+ * Parses and validates one file without stopping at its first bad entry: an invalid file keeps its
+ * valid entries (each list, category, scorecard check and driver is checked on its own), so the
+ * references of the whole rule set can still be checked in the same pass (`voc rules check` reports
+ * every problem at once).
+ */
+function checkRuleFile(source: RuleSource): CheckedFile {
+  const invalid: InvalidNames = { all: false, lists: new Set(), categories: new Set(), taxonomy: false };
   let doc: unknown;
   try {
     doc = parseYaml(source.text, { prettyErrors: true, uniqueKeys: true });
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '(document)';
-    throw new RuleSetError([{ file: source.file, field: where, message: `not valid YAML/JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` }]);
+    invalid.all = true;
+    return { data: EMPTY_FILE, invalid, issues: [{ file: source.file, field: where, message: `not valid YAML/JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` }] };
   }
   // An empty file is an empty rule set, not an error (a file being written may be empty briefly).
   const parsed = ruleFileSchema.safeParse(doc ?? {});
-  if (!parsed.success) throw new RuleSetError(zodIssues(source.file, doc, parsed.error));
-  return parsed.data;
+  if (parsed.success) return { data: parsed.data, invalid, issues: [] };
+  const positions: Positions = { categories: [], checks: [], drivers: [] };
+  return { data: salvage(doc, invalid, positions), positions, invalid, issues: zodIssues(source.file, doc, parsed.error) };
+}
+
+/** The valid entries of an invalid file, each validated on its own; names of invalid ones go to `invalid`. */
+function salvage(doc: unknown, invalid: InvalidNames, positions: Positions): RuleFile {
+  if (!isRecord(doc)) {
+    invalid.all = true;
+    return EMPTY_FILE;
+  }
+  const one = (part: Record<string, unknown>): RuleFile | undefined => {
+    const r = ruleFileSchema.safeParse(part);
+    return r.success ? r.data : undefined;
+  };
+  const nameOf = (item: unknown, key = 'name'): string | undefined => (isRecord(item) && typeof item[key] === 'string' ? item[key] : undefined);
+  const data: RuleFile = { ...EMPTY_FILE, lists: {}, categories: [], drivers: [] };
+  if (isRecord(doc.lists)) {
+    for (const [name, phrases] of Object.entries(doc.lists)) {
+      const ok = one({ lists: { [name]: phrases } });
+      if (ok) Object.assign(data.lists, ok.lists);
+      else invalid.lists.add(name);
+    }
+  } else if (doc.lists !== undefined) invalid.all = true;
+  if (Array.isArray(doc.categories)) {
+    for (const [i, item] of doc.categories.entries()) {
+      const ok = one({ categories: [item] });
+      if (ok) {
+        data.categories.push(...ok.categories);
+        positions.categories.push(i);
+      } else if (nameOf(item) !== undefined) invalid.categories.add(nameOf(item)!);
+      else invalid.all = true; // a category without a name: any unknown reference may be to it
+    }
+  } else if (doc.categories !== undefined) invalid.all = true;
+  if (isRecord(doc.scorecard)) {
+    const card = doc.scorecard;
+    const checks: unknown[] = Array.isArray(card.checks) ? card.checks : [];
+    const kept = [...checks.entries()].filter(([, check]) => one({ scorecard: { ...card, checks: [check] } }) !== undefined);
+    const ok = kept.length > 0 ? one({ scorecard: { ...card, checks: kept.map(([, check]) => check) } }) : undefined;
+    if (ok?.scorecard) {
+      data.scorecard = ok.scorecard;
+      positions.checks.push(...kept.map(([i]) => i));
+    }
+  }
+  if (doc.taxonomy !== undefined) {
+    const ok = one({ taxonomy: doc.taxonomy });
+    if (ok?.taxonomy) data.taxonomy = ok.taxonomy;
+    else invalid.taxonomy = true;
+  }
+  if (Array.isArray(doc.drivers)) {
+    for (const [i, item] of doc.drivers.entries()) {
+      const ok = one({ drivers: [item] });
+      if (ok) {
+        data.drivers.push(...ok.drivers);
+        positions.drivers.push(i);
+      }
+    }
+  }
+  return data;
 }
 
 // ---- compilation ----
+
+/** A file's valid entries, and where each was in the file (`at`: its index there, for field paths). */
+interface ParsedFile {
+  file: string;
+  data: RuleFile;
+  at: (section: keyof Positions, kept: number) => number;
+}
+
+/** Names declared by entries with format errors, across files: a reference to one is not reported as unknown. */
+class UnknownNames {
+  private all = false;
+  private readonly lists = new Set<string>();
+  private readonly categories = new Set<string>();
+  taxonomyInvalid = false;
+
+  add(invalid: InvalidNames): void {
+    this.all ||= invalid.all;
+    this.taxonomyInvalid ||= invalid.taxonomy;
+    for (const name of invalid.lists) this.lists.add(name);
+    for (const name of invalid.categories) this.categories.add(name);
+  }
+
+  reportList(name: string): boolean {
+    return !this.all && !this.lists.has(name);
+  }
+
+  reportCategory(name: string): boolean {
+    return !this.all && !this.categories.has(name);
+  }
+}
 
 class Compiler {
   readonly issues: RuleIssue[] = [];
@@ -181,7 +311,10 @@ class Compiler {
   readonly measureLeaves: MeasureLeaf[] = [];
   private nextId = 0;
 
-  constructor(private readonly lists: ReadonlyMap<string, string[]>) {}
+  constructor(
+    private readonly lists: ReadonlyMap<string, string[]>,
+    private readonly unknown: UnknownNames,
+  ) {}
 
   phrases(entries: string[], at: { file: string; rule: string; field: string }): PhraseMatcher[] {
     const out: PhraseMatcher[] = [];
@@ -190,7 +323,7 @@ class Compiler {
       const listName = entry.startsWith('@') ? entry.slice(1) : undefined;
       const phrases = listName === undefined ? [entry] : this.lists.get(listName);
       if (!phrases) {
-        this.issues.push({ file: at.file, rule: at.rule, field, message: `unknown word list "@${listName}"` });
+        if (this.unknown.reportList(listName!)) this.issues.push({ file: at.file, rule: at.rule, field, message: `unknown word list "@${listName}"` });
         return;
       }
       for (const phrase of phrases) {
@@ -268,20 +401,23 @@ class Compiler {
 
 /**
  * Parses, validates and compiles rule files into one snapshot. Throws RuleSetError listing every
- * problem (file, category/check, field); nothing is partially applied.
+ * problem (file, category/check, field) in one pass; nothing is partially applied. `filesMissing`:
+ * some of the set's files could not be read (their problems are reported by the caller).
  */
-export function compileRuleSet(sources: readonly RuleSource[], version: number): RuleSetSnapshot {
+export function compileRuleSet(sources: readonly RuleSource[], version: number, options: { filesMissing?: boolean } = {}): RuleSetSnapshot {
   const issues: RuleIssue[] = [];
-  const files: Array<{ file: string; data: RuleFile }> = [];
+  const files: ParsedFile[] = [];
+  // Format errors do not stop the checks that need every file (references, duplicates): the valid
+  // entries of an invalid file take part, and references to its invalid entries are not "unknown".
+  const unknown = new UnknownNames();
+  // Files that could not be read may declare any name: references are not checked against the rest.
+  if (options.filesMissing) unknown.add({ all: true, lists: new Set(), categories: new Set(), taxonomy: false });
   for (const source of sources) {
-    try {
-      files.push({ file: source.file, data: parseRuleFile(source) });
-    } catch (err) {
-      if (!(err instanceof RuleSetError)) throw err;
-      issues.push(...err.issues);
-    }
+    const checked = checkRuleFile(source);
+    issues.push(...checked.issues);
+    unknown.add(checked.invalid);
+    files.push({ file: source.file, data: checked.data, at: (section, i) => checked.positions?.[section][i] ?? i });
   }
-  if (issues.length > 0) throw new RuleSetError(issues);
 
   const lists = new Map<string, string[]>();
   const listFile = new Map<string, string>();
@@ -294,12 +430,13 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
     }
   }
 
-  const compiler = new Compiler(lists);
+  const compiler = new Compiler(lists, unknown);
   const categories: CompiledCategory[] = [];
   const categoryFile = new Map<string, string>();
   let scorecard: CompiledScorecard | undefined;
-  for (const { file, data } of files) {
-    data.categories.forEach((c, i) => {
+  for (const { file, data, at } of files) {
+    data.categories.forEach((c, kept) => {
+      const i = at('categories', kept);
       const rule = `category "${c.name}"`;
       const first = categoryFile.get(c.name);
       if (first !== undefined) issues.push({ file, rule, field: `categories[${i}].name`, message: `category already defined in ${first}` });
@@ -316,7 +453,7 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
       });
     });
   }
-  for (const { file, data } of files) {
+  for (const { file, data, at } of files) {
     if (!data.scorecard) continue;
     if (scorecard) {
       issues.push({ file, field: 'scorecard', message: `a scorecard is already defined in ${scorecard.source}; only one is allowed` });
@@ -324,7 +461,8 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
     }
     const checks: CompiledCheck[] = [];
     const seen = new Set<string>();
-    data.scorecard.checks.forEach((check, i) => {
+    data.scorecard.checks.forEach((check, kept) => {
+      const i = at('checks', kept);
       const rule = `scorecard check "${check.name}"`;
       const field = `scorecard.checks[${i}]`;
       if (seen.has(check.name)) issues.push({ file, rule, field: `${field}.name`, message: 'duplicate check name' });
@@ -333,10 +471,10 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
       if (check.rules) {
         category = `scorecard:${check.name}`;
         categories.push({ name: category, severity: check.severity, alert: false, tags: [], root: compiler.category({ rules: check.rules }, { file, rule, field }), source: file, hidden: true });
-      } else if (category !== undefined && !categoryFile.has(category)) {
+      } else if (category !== undefined && !categoryFile.has(category) && unknown.reportCategory(category)) {
         issues.push({ file, rule, field: `${field}.category`, message: `unknown category "${category}"` });
       }
-      if (check.applicableIf !== undefined && !categoryFile.has(check.applicableIf)) {
+      if (check.applicableIf !== undefined && !categoryFile.has(check.applicableIf) && unknown.reportCategory(check.applicableIf)) {
         issues.push({ file, rule, field: `${field}.applicableIf`, message: `unknown category "${check.applicableIf}"` });
       }
       checks.push({
@@ -353,7 +491,7 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
     });
     scorecard = { name: data.scorecard.name, checks, source: file };
   }
-  const { drivers, taxonomy } = compileDrivers(files, categoryFile, categories, compiler, issues);
+  const { drivers, taxonomy } = compileDrivers(files, categoryFile, categories, compiler, issues, unknown);
   issues.push(...compiler.issues);
   if (issues.length > 0) throw new RuleSetError(issues);
   return Object.freeze({
@@ -374,11 +512,12 @@ export function compileRuleSet(sources: readonly RuleSource[], version: number):
  * the rules engine evaluates like any other).
  */
 function compileDrivers(
-  files: ReadonlyArray<{ file: string; data: RuleFile }>,
+  files: readonly ParsedFile[],
   categoryFile: ReadonlyMap<string, string>,
   categories: CompiledCategory[],
   compiler: Compiler,
   issues: RuleIssue[],
+  unknown: UnknownNames,
 ): { drivers: CompiledDriver[]; taxonomy?: { value: Taxonomy; source: string } } {
   let taxonomy: { value: Taxonomy; source: string } | undefined;
   for (const { file, data } of files) {
@@ -388,19 +527,22 @@ function compileDrivers(
   }
   const drivers: CompiledDriver[] = [];
   const driverFile = new Map<string, string>();
-  for (const { file, data } of files) {
-    data.drivers.forEach((d, i) => {
+  for (const { file, data, at } of files) {
+    data.drivers.forEach((d, kept) => {
+      const i = at('drivers', kept);
       const rule = `driver "${d.id}"`;
       const field = `drivers[${i}]`;
       const first = driverFile.get(d.id);
       if (first !== undefined) issues.push({ file, rule, field: `${field}.id`, message: `driver already defined in ${first}` });
       driverFile.set(d.id, file);
-      for (const issue of dimensionIssues(d.dimensions, taxonomy?.value)) issues.push({ file, rule, field: `${field}.${issue.field}`, message: issue.message });
+      // Against an invalid taxonomy every dimension would look undeclared: its own error says enough.
+      if (!unknown.taxonomyInvalid)
+        for (const issue of dimensionIssues(d.dimensions, taxonomy?.value)) issues.push({ file, rule, field: `${field}.${issue.field}`, message: issue.message });
       let category = d.category ?? driverCategoryName(d.id);
       if (d.rules) {
         categories.push({ name: category, severity: 'info', alert: false, tags: [], root: compiler.category({ rules: d.rules }, { file, rule, field }), source: file, hidden: true });
       } else if (!categoryFile.has(category)) {
-        issues.push({ file, rule, field: `${field}.category`, message: `unknown category "${category}"` });
+        if (unknown.reportCategory(category)) issues.push({ file, rule, field: `${field}.category`, message: `unknown category "${category}"` });
         category = '';
       }
       drivers.push({

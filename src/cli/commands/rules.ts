@@ -11,7 +11,7 @@ interface CheckArgs {
 /**
  * `voc rules check <file...>`: validates rule files together (word lists in one file are used by
  * categories in another, exactly as the engine loads them) and prints every problem with its file,
- * rule and field.
+ * rule and field, all in one run: format errors do not hide unknown lists or categories.
  */
 export function rulesCommand(io: CliIo): CommandModule {
   const check: CommandModule<object, CheckArgs> = {
@@ -35,7 +35,7 @@ export function rulesCommand(io: CliIo): CommandModule {
       }
       let snapshot: RuleSetSnapshot | undefined;
       try {
-        snapshot = compileRuleSet(sources, 1);
+        snapshot = compileRuleSet(sources, 1, { filesMissing: issues.length > 0 });
       } catch (err) {
         if (!(err instanceof RuleSetError)) throw err;
         issues.push(...err.issues);
