@@ -37,12 +37,12 @@ COPY config ./config
 COPY protos ./protos
 RUN chmod 0755 dist/src/cli/main.js \
  && ln -s /app/dist/src/cli/main.js /usr/local/bin/voc \
- && mkdir -p /app/models \
- && chown node:node /app/models
+ && mkdir -p /app/models /app/spool \
+ && chown node:node /app/models /app/spool
 # The image's `node` user (uid 1000); it owns only the model directory (first-start download, the
-# model's .voc-verified stamp).
+# model's .voc-verified stamp) and the summary spool (redis.spool.dir, relative to /app).
 USER node
-VOLUME ["/app/models"]
+VOLUME ["/app/models", "/app/spool"]
 # 8080: WebSocket ingest, /metrics, /healthz, /readyz. 50051: gRPC ingest and grpc.health.v1.
 EXPOSE 8080 50051
 # Liveness only (the process answers HTTP); orchestrators should route traffic on /readyz. The slim

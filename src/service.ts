@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { RuleStore } from './analytics/rules/loader.js';
 import { VoskAsrEngine } from './asr/vosk-engine.js';
 import type { Config } from './config/schema.js';
@@ -11,7 +12,9 @@ import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
 import { closeRedis, connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
+import { CrashRecovery } from './publish/crash-recovery.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
+import { SummarySpool } from './publish/summary-spool.js';
 import { configuredAggregator } from './publish/voc-aggregator.js';
 import { SpikeMonitor } from './publish/voc-spikes.js';
 import type { CallEngine } from './session/call-engine.js';
@@ -35,6 +38,12 @@ export interface RunningService {
   readonly spikes: SpikeMonitor | undefined;
   /** Whether Redis answers (readiness); `voc serve` waits on it at start to report an unreachable Redis. */
   readonly redis: RedisHealth;
+  /** server.instanceId in force (configured, else the host name). */
+  readonly instance: string;
+  /** This process's lease and the recovery of calls a dead process of this instance left active. */
+  readonly recovery: CrashRecovery;
+  /** Writes spooled summaries to Redis now (also done at start and at every lease renewal). */
+  replaySpool(): Promise<{ replayed: number; alreadyThere: number; failed: number }>;
   /** Graceful: stop accepting, let calls finish until `drainTimeoutMs`, cut the rest short, flush Redis. */
   shutdown(drainTimeoutMs?: number): Promise<{ finished: number; cutShort: number }>;
   /** Immediate teardown (tests): ends active calls as 'shutdown', then closes everything. */
@@ -59,11 +68,41 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Readiness needs Redis answering PINGs, not just a socket marked ready.
   const redisHealth = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
   redisHealth.start();
-  const instance = config.server.instanceId ?? `${hostname()}-${process.pid}`;
+  const instance = resolveInstanceId(config.server.instanceId);
   const aggregator = configuredAggregator(redis, config, () => rules.current(), metrics);
-  const publisher = new RedisCallPublisher(redis, { ...config.redis, instance }, metrics, log, config.limits.maxCallDurationMs + config.redis.retentionMs, aggregator);
+  const spool = new SummarySpool(resolve(config.redis.spool.dir), config.redis.spool);
+  let replaySpool: () => Promise<{ replayed: number; alreadyThere: number; failed: number }> = async () => ({ replayed: 0, alreadyThere: 0, failed: 0 });
+  const recovery = new CrashRecovery({
+    redis,
+    prefix: config.redis.prefix,
+    retentionMs: config.redis.retentionMs,
+    recentCallsMax: config.redis.recentCallsMax,
+    instance,
+    leaseMs: config.server.instanceLeaseMs,
+    beforeSweep: async () => void (await replaySpool()),
+    metrics,
+    log,
+  });
+  const publisher = new RedisCallPublisher(
+    redis,
+    { ...config.redis, instance, processCallsKey: recovery.callsKey },
+    metrics,
+    log,
+    config.limits.maxCallDurationMs + config.redis.retentionMs,
+    aggregator,
+    spool,
+  );
+  replaySpool = async () => {
+    const result = await publisher.replaySpool();
+    if (result.replayed + result.alreadyThere + result.failed > 0) log.info({ ...result, dir: spool.dir }, 'summary spool replayed');
+    return result;
+  };
+  log.info({ instance, process: recovery.process, spool: spool.dir }, 'instance identity');
+  // The spool replays, then calls left active by dead processes of this instance are interrupted; in the background, as Redis allows.
+  recovery.start();
 
-  const spikes = config.voc.enabled ? new SpikeMonitor({ redis, prefix: config.redis.prefix, options: config.voc, instance, rules: () => rules.current(), metrics, log }) : undefined;
+  // The spike lease names one process, not the instance (two processes may share an instanceId).
+  const spikes = config.voc.enabled ? new SpikeMonitor({ redis, prefix: config.redis.prefix, options: config.voc, instance: `${instance}/${recovery.process}`, rules: () => rules.current(), metrics, log }) : undefined;
   spikes?.start();
 
   const engine = createConfiguredCallEngine({ config, asr, publisher, metrics, log, rules });
@@ -95,14 +134,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
     const result = await engine.drain(drainTimeoutMs);
     if (!closed) {
       closed = true;
-      await supervisorConsole?.close();
+      // A hung Redis must not hold the exit: every step that waits on Redis is bounded.
+      const grace = Math.min(REDIS_STEP_MS, config.redis.commandTimeoutMs);
+      await within(supervisorConsole?.close(), grace);
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
-      await spikes?.stop();
+      await within(spikes?.stop(), grace);
       const unfinished = await publisher.flush(config.shutdown.flushTimeoutMs);
-      if (unfinished > 0) log.warn({ unfinished }, 'redis writes still pending at exit');
+      if (unfinished > 0) {
+        const spooled = await publisher.spoolUnconfirmedSummaries();
+        log.warn({ unfinished, spooledSummaries: spooled, dir: spool.dir }, 'redis writes still pending at exit; unconfirmed summaries spooled for the next start');
+      }
+      // With writes still pending, the lease is left to expire: the next start replays the spool, then recovers what is left.
+      await within(recovery.stop(unfinished === 0), grace);
       redisHealth.stop();
-      await closeRedis(redis);
+      await closeRedis(redis, grace);
       await asr.close();
       rules.close();
     }
@@ -117,11 +163,43 @@ export async function startService(config: Config, options: ServiceOptions = {})
     rules,
     spikes,
     redis: redisHealth,
+    instance,
+    recovery,
+    replaySpool: () => replaySpool(),
     shutdown,
     close: async () => {
       await shutdown(0);
     },
   };
+}
+
+/** How long each Redis step of the shutdown may take before it is abandoned (a hung Redis). */
+const REDIS_STEP_MS = 2000;
+
+/**
+ * server.instanceId, else the host name: stable across restarts of one instance on one host (a
+ * container's host name is its id; set VOC_INSTANCE_ID where that changes, e.g. a StatefulSet pod name).
+ */
+export function resolveInstanceId(configured: string | undefined): string {
+  if (configured) return configured;
+  const host = hostname().replace(/[^A-Za-z0-9._:@-]/g, '-').slice(0, 128);
+  return host || 'voc-engine';
+}
+
+/** Whether `work` settled within `ms` (errors count as settled; it goes on either way). */
+async function within(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An explicitly configured host wins; otherwise an engine without API keys listens on loopback only. */

@@ -22,6 +22,8 @@ export const ENV_OVERRIDES = {
   VOC_REDIS_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },
   VOC_MODEL_PATH: { path: ['model', 'path'], kind: 'string' },
   VOC_LOG_LEVEL: { path: ['logging', 'level'], kind: 'string' },
+  VOC_INSTANCE_ID: { path: ['server', 'instanceId'], kind: 'string' },
+  VOC_SPOOL_DIR: { path: ['redis', 'spool', 'dir'], kind: 'string' },
 } as const satisfies Record<string, { path: readonly string[]; kind: 'int' | 'string' }>;
 
 export const DEFAULT_CONFIG_FILE = 'config/voc.yaml';

@@ -32,8 +32,21 @@ export const serverSchema = z
     port: port.default(8080),
     /** Largest WebSocket message accepted (text or binary). */
     maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
-    /** Names this instance in each call's Redis hash (`instance`); default `<hostname>-<pid>`. */
-    instanceId: z.string().min(1).max(128).optional(),
+    /**
+     * Names this instance: in each call's Redis hash (`instance`), and for crash recovery, where a
+     * restart of the same instance marks the calls its dead predecessor left active as 'interrupted'.
+     * Must stay the same across restarts of one instance and differ between instances (a StatefulSet
+     * pod name, a systemd unit name). Default: the host name.
+     */
+    instanceId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:@-]{1,128}$/, '1 to 128 letters, digits or . _ : @ -')
+      .optional(),
+    /**
+     * An engine process renews a lease in Redis this often / 3; one whose lease has not been renewed
+     * for this long is taken as dead, and a live process of the same instanceId recovers its calls.
+     */
+    instanceLeaseMs: z.number().int().min(1000).max(10 * 60_000).default(15_000),
     /** A client must send its start message within this time, and a call its first audio within this time of its start. */
     startTimeoutMs: z.number().int().min(100).default(10_000),
     /** A call that sends no audio for this long (not counting an AudioHook pause) is ended with reason 'timeout' and its summary. */
@@ -93,6 +106,15 @@ export const consoleSchema = z
   })
   .strict();
 
+export const spoolSchema = z
+  .object({
+    /** Directory of the summary spool (relative to the working directory); created when needed. */
+    dir: z.string().min(1).default('spool'),
+    maxFiles: z.number().int().min(1).max(1_000_000).default(10_000),
+    maxBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+  })
+  .strict();
+
 export const redisSchema = z
   .object({
     url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
@@ -121,6 +143,12 @@ export const redisSchema = z
      * to the client anyway (the write goes on in the background), so a slow Redis never holds calls.
      */
     summaryWaitMs: z.number().int().min(0).default(2000),
+    /**
+     * Summaries Redis did not confirm (a write that failed or timed out, or still pending at shutdown)
+     * are kept here, one file each, and written to Redis at the next start (and whenever Redis comes
+     * back). Bounded: beyond maxFiles or maxBytes a summary is not kept (logged and counted).
+     */
+    spool: spoolSchema.default(spoolSchema.parse({})),
   })
   .strict();
 

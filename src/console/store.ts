@@ -145,7 +145,7 @@ function boardCall(callId: string, hash: Record<string, string>, tags: string[],
   for (const a of alerts) if (!maxSeverity || SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(maxSeverity)) maxSeverity = a.severity;
   return {
     callId,
-    state: hash.state === 'ended' ? 'ended' : 'active',
+    state: hash.state === 'ended' || hash.state === 'interrupted' ? 'ended' : 'active',
     protocol: hash.protocol ?? '',
     parties: parseStrings(hash.parties),
     startedAt: hash.startedAt ?? '',

@@ -124,7 +124,11 @@ export interface DriverEvent {
 /** What a call's client sends: audio for the recognizers, or text it transcribed elsewhere. */
 export type CallInput = 'audio' | 'text';
 
-export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout';
+/**
+ * 'interrupted': the engine process holding the call died (crash, SIGKILL) mid-call; a restart of the
+ * same instance rebuilt the summary from what Redis held (docs/operations.md, "Crash recovery").
+ */
+export type CallEndReason = 'stop' | 'disconnect' | 'shutdown' | 'error' | 'timeout' | 'interrupted';
 
 export interface CallSummary {
   type: 'summary';

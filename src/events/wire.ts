@@ -78,7 +78,9 @@ export const alertWithdrawnEventSchema = z
   })
   .meta({ title: 'Alert withdrawn', description: 'A tentative alert that the final transcript did not confirm' });
 
-export const callEndReasonSchema = z.enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout']);
+export const callEndReasonSchema = z
+  .enum(['stop', 'disconnect', 'shutdown', 'error', 'timeout', 'interrupted'])
+  .describe('interrupted: the engine process died mid-call; a restart of the same instance rebuilt the summary from Redis');
 
 export const callSummarySchema = z
   .object({
@@ -210,7 +212,7 @@ const jsonText = (what: string) => z.string().describe(`${what}, as JSON text`);
 /** `<prefix>:call:{<callId>}`: a Redis hash, so every value is a string. */
 export const callHashSchema = z
   .object({
-    state: z.enum(['active', 'ended']),
+    state: z.enum(['active', 'ended', 'interrupted']).describe('interrupted: the engine process died mid-call; the end fields and summary were rebuilt from Redis by a restart of the same instance'),
     record: z.string().describe('This call among every call that used its callId (<prefix>:call:{<callId>}:records)'),
     protocol: z.string(),
     language: z.string(),
@@ -220,7 +222,7 @@ export const callHashSchema = z
     metadata: jsonText('Object of call metadata'),
     tagsCount: decimal,
     alertCount: decimal,
-    instance: z.string().optional().describe('server.instance of the engine that runs the call (when set)'),
+    instance: z.string().optional().describe('server.instanceId of the engine that ran the call (crash recovery finds its calls by it)'),
     endedAt: isoTime('Call end').optional(),
     endReason: callEndReasonSchema.optional(),
     cutShort: z.enum(['true', 'false']).optional(),

@@ -16,6 +16,9 @@ export class EngineMetrics {
   readonly alertsTotal: Counter<'kind' | 'severity'>;
   readonly redisPublishFailures: Counter<'operation'>;
   readonly redisDroppedWrites: Counter;
+  readonly summariesSpooled: Counter;
+  readonly summariesReplayed: Counter;
+  readonly summariesSpoolLost: Counter;
   readonly ingestErrors: Counter<'protocol' | 'reason'>;
   readonly analyticsErrors: Counter<'detector'>;
   readonly skippedPartials: Counter<'protocol'>;
@@ -93,6 +96,21 @@ export class EngineMetrics {
     this.redisDroppedWrites = new Counter({
       name: 'voc_redis_dropped_writes_total',
       help: 'Redis writes dropped because the pending buffer was full while Redis was unreachable',
+      registers,
+    });
+    this.summariesSpooled = new Counter({
+      name: 'voc_summaries_spooled_total',
+      help: 'Call summaries Redis did not confirm (write failed, timed out or pending at shutdown), kept on disk in redis.spool.dir',
+      registers,
+    });
+    this.summariesReplayed = new Counter({
+      name: 'voc_summaries_replayed_total',
+      help: 'Spooled call summaries written to Redis later (at start or when Redis came back)',
+      registers,
+    });
+    this.summariesSpoolLost = new Counter({
+      name: 'voc_summaries_spool_lost_total',
+      help: 'Call summaries Redis did not confirm that the spool could not keep either (full, or a file-system error)',
       registers,
     });
     this.ingestErrors = new Counter({

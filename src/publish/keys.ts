@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
  * Redis key layout. Every key starts with the configured prefix. Per-call keys put the callId in a
  * hash tag (`{...}`) so all keys of one call live in one Redis Cluster slot (scripts and MULTI work).
  *
- *   <p>:call:{<callId>}            HASH    call state: state (active|ended), record, protocol, language,
+ *   <p>:call:{<callId>}            HASH    call state: state (active|ended|interrupted), record, protocol, language,
  *                                          parties (JSON), startedAt, startedMs, endedAt, endReason, tagsCount,
  *                                          alertCount, metadata (JSON), instance
  *   <p>:call:{<callId>}:tags       SET     tags applied to the call
@@ -22,6 +22,9 @@ import { randomBytes } from 'node:crypto';
  *   <p>:calls:recent               ZSET    callIds of ended calls, scored by end time (ms), capped
  *   <p>:console                    PUBSUB  channel: console changes (acks, assignments) for every instance
  *   <p>:console:session:<digest>   STRING  console login session (TTL = session lifetime)
+ *   <p>:instance:{<id>}:processes  HASH    crash recovery: engine processes of instance <id>, process -> last lease renewal (ms)
+ *   <p>:instance:{<id>}:process:<process>        STRING  the process's lease (TTL server.instanceLeaseMs): gone = dead
+ *   <p>:instance:{<id>}:process:<process>:calls  SET     the process's active calls, `<callId>~<record>`
  *
  * A callId can be used again: each use is a record with its own id (the hash's `record`). The keys
  * without `~` hold the latest call of that id; when a new call takes the id, the earlier one is
@@ -88,10 +91,31 @@ export class RedisKeys {
   consoleSession(digest: string): string {
     return `${this.prefix}:console:session:${digest}`;
   }
+  /** The engine processes that ran as instance `id` (one hash tag: one Cluster slot per instance). */
+  instanceProcesses(id: string): string {
+    return `${this.prefix}:instance:{${id}}:processes`;
+  }
+  processLease(id: string, process: string): string {
+    return `${this.prefix}:instance:{${id}}:process:${process}`;
+  }
+  processCalls(id: string, process: string): string {
+    return `${this.processLease(id, process)}:calls`;
+  }
 }
 
 /** The keys of one record besides its hash: `<hash><suffix>`. A new per-call key belongs here. */
 export const RECORD_KEY_SUFFIXES = [':tags', ':alerts', ':summary', ':transcript', ':acks'] as const;
+
+/** A member of a process's active-call set: `<callId>~<record>` (a callId never holds `~`). */
+export function activeCallMember(callId: string, record: string): string {
+  return `${callId}~${record}`;
+}
+
+export function parseActiveCallMember(member: string): { callId: string; record: string } | undefined {
+  const at = member.lastIndexOf('~');
+  if (at <= 0 || at === member.length - 1) return undefined;
+  return { callId: member.slice(0, at), record: member.slice(at + 1) };
+}
 
 /** A new record id: sortable by time, unique enough to never meet another start of the same callId. */
 export function newRecordId(now = Date.now()): string {

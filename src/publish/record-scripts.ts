@@ -92,10 +92,43 @@ return count
  * The call ended. KEYS: primary, own. ARGV: record, retentionMs, suffixes, summary JSON, tag count
  * n, n tags, then the hash's field/value pairs. Every key of the record expires after retention.
  */
-export const END_SCRIPT = `${RESOLVE}
+const END_BODY = `
 local n = tonumber(ARGV[5])
 if n > 0 then redis.call('SADD', base .. ':tags', unpack(ARGV, 6, 5 + n)) end
 redis.call('HSET', base, unpack(ARGV, 6 + n))
+redis.call('SET', base .. ':summary', ARGV[4])
+redis.call('PEXPIRE', base, ARGV[2])
+for suffix in string.gmatch(ARGV[3], '%S+') do redis.call('PEXPIRE', base .. suffix, ARGV[2]) end
+return 1
+`;
+export const END_SCRIPT = `${RESOLVE}${END_BODY}`;
+
+/**
+ * END_SCRIPT for a summary from the spool (summary-spool.ts), which may have landed already (a write
+ * that timed out client-side still runs when Redis resumes): returns 0 and changes nothing when the
+ * record already holds this very summary, so replaying twice is harmless.
+ */
+export const REPLAY_END_SCRIPT = `${RESOLVE}
+if redis.call('GET', base .. ':summary') == ARGV[4] then return 0 end
+${END_BODY}`;
+
+/**
+ * Crash recovery: a record left active by a dead engine process gets its rebuilt summary and end
+ * fields. KEYS: primary, own. ARGV: record, retentionMs, suffixes, summary JSON, then the hash's
+ * field/value pairs. Writes only while the record exists and is still 'active' (a late real end, or
+ * another process recovering it first, wins); returns 1 when it wrote.
+ */
+export const RECOVER_SCRIPT = `
+local base
+if redis.call('HGET', KEYS[1], 'record') == ARGV[1] then
+  base = KEYS[1]
+elseif redis.call('EXISTS', KEYS[2]) == 1 then
+  base = KEYS[2]
+else
+  return 0
+end
+if redis.call('HGET', base, 'state') ~= 'active' then return 0 end
+redis.call('HSET', base, unpack(ARGV, 5))
 redis.call('SET', base .. ':summary', ARGV[4])
 redis.call('PEXPIRE', base, ARGV[2])
 for suffix in string.gmatch(ARGV[3], '%S+') do redis.call('PEXPIRE', base .. suffix, ARGV[2]) end

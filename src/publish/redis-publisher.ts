@@ -4,9 +4,10 @@ import type { CallEndedMessage, CallStartedMessage, CallTagsMessage } from '../e
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import type { CallStart } from '../session/types.js';
-import { RECORD_KEY_SUFFIXES, RedisKeys } from './keys.js';
-import { END_SCRIPT, FIELDS_SCRIPT, START_SCRIPT, STREAM_SCRIPT, TAGS_SCRIPT } from './record-scripts.js';
+import { activeCallMember, RECORD_KEY_SUFFIXES, RedisKeys } from './keys.js';
+import { END_SCRIPT, FIELDS_SCRIPT, REPLAY_END_SCRIPT, START_SCRIPT, STREAM_SCRIPT, TAGS_SCRIPT } from './record-scripts.js';
 import type { RedisClient } from './redis-connection.js';
+import type { SummarySpool } from './summary-spool.js';
 
 /**
  * What the call session needs from the output side; failures are counted and logged, never thrown.
@@ -34,6 +35,8 @@ export interface CallAggregator {
  * Writes call state, alerts, tags and summaries to Redis (layout in keys.ts). Per-call keys of one
  * record are written by Lua scripts that find the record's keys inside Redis (record-scripts.ts);
  * global keys (alert stream, channels) are written separately so the layout works on Redis Cluster.
+ * A summary Redis does not confirm goes to the spool (when one is given) and is written later
+ * (replaySpool: at the next start, or when Redis comes back).
  */
 export class RedisCallPublisher implements CallPublisher {
   private readonly keys: RedisKeys;
@@ -41,6 +44,8 @@ export class RedisCallPublisher implements CallPublisher {
   private readonly inFlight = new Set<Promise<void>>();
   /** Protocol of each active call, so failure lines carry callId and protocol like every call-related log line. */
   private readonly protocols = new Map<string, string>();
+  /** Summaries whose write Redis has not confirmed yet, by record. */
+  private readonly unconfirmed = new Map<string, CallSummary>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -49,6 +54,8 @@ export class RedisCallPublisher implements CallPublisher {
       recentCallsMax?: number;
       /** Written into each call's hash, so operators can tell which instance held a call (e.g. one that died). */
       instance?: string;
+      /** This process's active-call set (InstanceRegistry): crash recovery finds the calls a dead process left. */
+      processCallsKey?: string;
     },
     private readonly metrics: EngineMetrics,
     private readonly log: Logger,
@@ -56,6 +63,8 @@ export class RedisCallPublisher implements CallPublisher {
     private readonly activeTtlMs: number,
     /** Cross-call counts (voc.enabled); written after the call's own keys, counted like every write. */
     private readonly aggregator?: CallAggregator,
+    /** Where unconfirmed summaries wait until Redis takes them. */
+    private readonly spool?: SummarySpool,
   ) {
     this.keys = new RedisKeys(options.prefix);
   }
@@ -77,8 +86,12 @@ export class RedisCallPublisher implements CallPublisher {
     };
     // No call outlives maxCallDurationMs: an active record older than that was left by a dead instance.
     const staleAfterMs = this.activeTtlMs - this.options.retentionMs;
+    const processCalls = this.options.processCallsKey;
     return this.write('call_started', callId, async () => {
       await allSent([
+        ...(processCalls
+          ? [this.redis.sadd(processCalls, activeCallMember(callId, record)), this.redis.pexpire(processCalls, this.activeTtlMs)]
+          : []),
         this.redis.eval(
           START_SCRIPT,
           3,
@@ -162,13 +175,27 @@ export class RedisCallPublisher implements CallPublisher {
   callEnded(summary: CallSummary, record: string): Promise<void> {
     const { callId } = summary;
     this.protocols.set(callId, summary.protocol);
-    const done = this.write('call_ended', callId, () => this.writeEnd(summary, record));
+    this.unconfirmed.set(record, summary);
+    const done = this.write(
+      'call_ended',
+      callId,
+      async () => {
+        await this.writeEnd(summary, record, false);
+        this.unconfirmed.delete(record);
+      },
+      // Not confirmed: kept on disk (a timed-out write may still land; replaying it is harmless).
+      () => this.spoolUnconfirmed(record),
+    );
     const aggregated = this.aggregator ? this.write('voc_aggregate', callId, () => this.aggregator!.record(summary)) : Promise.resolve();
     return Promise.all([done, aggregated]).then(() => undefined).finally(() => this.protocols.delete(callId));
   }
 
-  /** The end of one record: state, summary, tags, retention; and the lifecycle message. */
-  private async writeEnd(summary: CallSummary, record: string): Promise<void> {
+  /**
+   * The end of one record: state, summary, tags, retention; and the lifecycle message. A replay
+   * (from the spool) changes nothing and publishes nothing when Redis already holds this summary.
+   * Returns whether the summary was written.
+   */
+  private async writeEnd(summary: CallSummary, record: string, replay: boolean): Promise<boolean> {
     const { callId } = summary;
     const fields: Record<string, string> = {
       state: 'ended',
@@ -180,9 +207,9 @@ export class RedisCallPublisher implements CallPublisher {
       alertCount: String(summary.alertCount),
       ...finalDriver(summary),
     };
-    await allSent([
+    const end = () =>
       this.recordEval(
-        END_SCRIPT,
+        replay ? REPLAY_END_SCRIPT : END_SCRIPT,
         callId,
         record,
         this.options.retentionMs,
@@ -191,7 +218,8 @@ export class RedisCallPublisher implements CallPublisher {
         summary.tags.length,
         ...summary.tags,
         ...Object.entries(fields).flat(),
-      ),
+      );
+    const lists = () =>
       // The console's call lists; global keys, so written apart from the call's slot.
       this.redis
         .multi()
@@ -199,16 +227,88 @@ export class RedisCallPublisher implements CallPublisher {
         .zadd(this.keys.recentCalls(), Date.parse(summary.endedAt), callId)
         .zremrangebyrank(this.keys.recentCalls(), 0, -(this.options.recentCallsMax ?? 1000) - 1)
         .exec()
-        .then(throwOnMultiError),
+        .then(throwOnMultiError);
+    const announce = () =>
       this.redis.publish(
         this.keys.callsChannel(),
         JSON.stringify({ type: 'call_ended', v: 1, callId, endReason: summary.endReason, endedAt: summary.endedAt, durationMs: summary.durationMs } satisfies CallEndedMessage),
-      ),
-    ]);
+      );
+    if (replay) {
+      // Only a summary Redis did not hold yet is announced (replaying twice sends one call_ended).
+      if ((await end()) !== 1) return false;
+      await allSent([lists(), announce()]);
+      return true;
+    }
+    // Sent together, never after the first answers: a write that times out client-side still runs
+    // when a hung Redis resumes, and the rest must not be lost then.
+    const processCalls = this.options.processCallsKey;
+    await allSent([end(), lists(), announce(), ...(processCalls ? [this.redis.srem(processCalls, activeCallMember(callId, record))] : [])]);
+    return true;
   }
 
   private recordEval(script: string, callId: string, record: string, ...args: Array<string | number>): Promise<unknown> {
     return this.redis.eval(script, 2, this.keys.record(callId), this.keys.record(callId, record), record, ...args);
+  }
+
+  /**
+   * Shutdown with writes still pending (Redis hung or away): every summary Redis has not confirmed
+   * goes to the spool. Returns how many were spooled.
+   */
+  async spoolUnconfirmedSummaries(): Promise<number> {
+    let spooled = 0;
+    for (const record of [...this.unconfirmed.keys()]) if (await this.spoolUnconfirmed(record)) spooled++;
+    return spooled;
+  }
+
+  /**
+   * Writes the summaries waiting in the spool (this prefix's), deleting each file once Redis took it;
+   * unwritten ones stay for the next try. Idempotent: a summary Redis already holds is not written
+   * or announced again.
+   */
+  async replaySpool(): Promise<{ replayed: number; alreadyThere: number; failed: number }> {
+    const result = { replayed: 0, alreadyThere: 0, failed: 0 };
+    if (!this.spool) return result;
+    const { entries, unreadable } = await this.spool.list(this.options.prefix);
+    for (const file of unreadable) this.log.error({ file }, 'spooled summary unreadable; left in place');
+    result.failed += unreadable.length;
+    for (const { file, entry } of entries) {
+      const call = { callId: entry.summary.callId, protocol: entry.summary.protocol };
+      if (this.unconfirmed.has(entry.record)) continue; // this process's own write is still under way
+      try {
+        const written = await this.writeEnd(entry.summary, entry.record, true);
+        await this.spool.remove(file);
+        if (written) {
+          result.replayed++;
+          this.metrics.summariesReplayed.inc();
+          this.log.info({ ...call, file }, 'spooled summary written to redis');
+        } else result.alreadyThere++;
+      } catch (err) {
+        result.failed++;
+        this.log.error({ ...call, err }, 'spooled summary not written; kept for the next try');
+      }
+    }
+    return result;
+  }
+
+  private async spoolUnconfirmed(record: string): Promise<boolean> {
+    const summary = this.unconfirmed.get(record);
+    if (!summary) return false;
+    this.unconfirmed.delete(record);
+    const call = { callId: summary.callId, protocol: summary.protocol };
+    if (!this.spool) return false;
+    try {
+      if ((await this.spool.save({ prefix: this.options.prefix, record, summary })) === 'saved') {
+        this.metrics.summariesSpooled.inc();
+        this.log.warn({ ...call, dir: this.spool.dir }, 'summary not confirmed by redis; spooled, written when redis takes it');
+        return true;
+      }
+      this.metrics.summariesSpoolLost.inc();
+      this.log.error({ ...call, dir: this.spool.dir }, 'summary spool full (redis.spool.maxFiles / maxBytes); summary lost');
+    } catch (err) {
+      this.metrics.summariesSpoolLost.inc();
+      this.log.error({ ...call, err }, 'summary spool write failed; summary lost');
+    }
+    return false;
   }
 
   /**
@@ -228,18 +328,19 @@ export class RedisCallPublisher implements CallPublisher {
    * Runs one logical write. While Redis is unreachable, ioredis queues commands; at most
    * maxPendingWrites logical writes may wait, beyond that they are dropped and counted.
    */
-  private write(operation: string, callId: string, run: () => Promise<void>): Promise<void> {
+  private write(operation: string, callId: string, run: () => Promise<void>, onFailure?: () => Promise<unknown>): Promise<void> {
     const call = { callId, protocol: this.protocols.get(callId) };
     if (this.pending >= this.options.maxPendingWrites) {
       this.metrics.redisDroppedWrites.inc();
       this.log.warn({ operation, ...call }, 'redis write dropped: too many pending writes');
-      return Promise.resolve();
+      return onFailure ? onFailure().then(() => undefined) : Promise.resolve();
     }
     this.pending++;
     const done = run()
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         this.metrics.redisPublishFailures.inc({ operation });
         this.log.error({ operation, ...call, err }, 'redis write failed');
+        await onFailure?.();
       })
       .finally(() => {
         this.pending--;

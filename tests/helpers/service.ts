@@ -33,10 +33,12 @@ export type Overrides = DeepPartial<Config>;
 export async function startTestService(label: string, overrides: Overrides = {}): Promise<TestService> {
   const modelDir = tinyModelDir();
   const prefix = uniquePrefix(label);
+  // Summaries a failing Redis did not take go to a spool of this service's own (removed at close).
+  const spoolDir = mkdtempSync(join(tmpdir(), 'voc-spool-'));
   const raw: Record<string, unknown> = {
     server: { port: 0, host: '127.0.0.1' },
     grpc: { port: 0, host: '127.0.0.1' },
-    redis: { url: TEST_REDIS_URL, prefix },
+    redis: { url: TEST_REDIS_URL, prefix, spool: { dir: spoolDir } },
     model: { path: modelDir, autoDownload: false },
     asr: { workers: 2, maxQueueMs: 120_000 },
     logging: { level: 'silent' },
@@ -58,6 +60,7 @@ export async function startTestService(label: string, overrides: Overrides = {})
     close: async () => {
       await service.close();
       rmSync(modelDir, { recursive: true, force: true });
+      rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

@@ -233,6 +233,7 @@ const END_REASON_NAME: Record<CallEndReason, string> = {
   shutdown: 'SHUTDOWN',
   error: 'ERROR',
   timeout: 'TIMEOUT',
+  interrupted: 'INTERRUPTED',
 };
 
 export function startedMessage(config: ResolvedConfig): CallResponseMessage {
