@@ -66,7 +66,7 @@ export async function probeModel(info: ModelInfo, modelName: string, options: Pr
   const libvoskSaid = lastLibvoskError(stderr);
   const said = libvoskSaid ? `. libvosk said: "${libvoskSaid}"` : '';
   const fail = (problem: 'load_failed' | 'crashed', what: string): never => {
-    throw new ModelError(problem, info.dir, `${what}${said}`, downloadAdvice(modelName));
+    throw new ModelError(problem, info.dir, `${what}${said}`, downloadAdvice(modelName, info.dir, problem));
   };
   if (timedOut) fail('load_failed', `loading did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)} s`);
   if (signal) fail('crashed', `libvosk crashed (${signal}) while loading it or decoding with it: a file is corrupt or does not match the others`);

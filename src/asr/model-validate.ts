@@ -34,7 +34,7 @@ export function validateModelDir(path: string, modelName?: string): ModelInfo {
   const dir = resolve(path);
   const name = modelName ?? basename(dir);
   const fail = (problem: ConstructorParameters<typeof ModelError>[0], what: string): never => {
-    throw new ModelError(problem, dir, what, downloadAdvice(name));
+    throw new ModelError(problem, dir, what, downloadAdvice(name, dir, problem));
   };
 
   const top = statOrUndefined(dir);

@@ -74,7 +74,7 @@ export class VoskAsrEngine implements AsrEngine {
     // Synchronous: start-up only, before anything is served.
     const model = lib.modelNew(info.dir);
     if (model === 0) {
-      throw new ModelError('load_failed', info.dir, 'libvosk could not load it (see its ERROR line on stderr)', downloadAdvice(name));
+      throw new ModelError('load_failed', info.dir, 'libvosk could not load it (see its ERROR line on stderr)', downloadAdvice(name, info.dir, 'load_failed'));
     }
     const engine = new VoskAsrEngine(model, info, deps);
     try {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { MODEL_CATALOG, MODEL_NAME_PATTERN } from '../../asr/model-catalog.js';
+import { MODEL_CATALOG, MODEL_NAME_PATTERN, modelUrl } from '../../asr/model-catalog.js';
 import { loadCliConfig } from '../config.js';
 import { CliError, EXIT, messageWithCauses, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -65,9 +65,9 @@ export function modelCommand(io: CliIo): CommandModule {
       const expected = (args.sha256 ?? (name === config.model.name ? config.model.sha256 : undefined))?.toLowerCase();
       const destDir = resolve(args.dir ?? dirname(resolve(config.model.path)));
       const { installModel } = await import('../model-install.js');
-      const { DownloadError, ModelError } = await import('../../asr/errors.js');
+      const { DownloadError, ModelError, installSteps, TINY_MODEL_ROUTE } = await import('../../asr/errors.js');
+      const url = args.url ?? (name === config.model.name ? config.model.url : undefined);
       try {
-        const url = args.url ?? (name === config.model.name ? config.model.url : undefined);
         const result = await installModel({ name, destDir, expectedSha256: expected, url, force: args.force, progress: args.progress }, io);
         if (!result.downloaded) {
           io.out(`${name} is already installed at ${result.modelDir} (use --force to download it again)`);
@@ -78,7 +78,9 @@ export function modelCommand(io: CliIo): CommandModule {
         if (!expected) io.err(`pin it in the config to check future downloads:  model.sha256: ${result.sha256}`);
         if (resolve(config.model.path) !== result.modelDir) io.err(`to use it: VOC_MODEL_PATH=${result.modelDir} (or model.path in the config)`);
       } catch (err) {
-        if (err instanceof DownloadError || err instanceof ModelError) throw new CliError(EXIT.model, messageWithCauses(err));
+        // Offline, behind a proxy, a bad mirror: the same by-hand steps as serve's, and the no-download route.
+        if (err instanceof DownloadError || err instanceof ModelError)
+          throw new CliError(EXIT.model, [messageWithCauses(err), ...installSteps(name, join(destDir, name), url ?? modelUrl(name)), TINY_MODEL_ROUTE].join('\n'));
         throw err;
       }
     },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { DownloadError, ModelError } from '../../asr/errors.js';
+import { basename, dirname, resolve } from 'node:path';
+import { DownloadError, installSteps, ModelError, TINY_MODEL_ROUTE } from '../../asr/errors.js';
 import { findCatalogModel, modelUrl } from '../../asr/model-catalog.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
@@ -36,18 +36,12 @@ export async function ensureModel(config: Config, log: Logger, io: CliIo): Promi
   }
 }
 
-/** What to do by hand when the engine cannot download its model (offline, proxy, checksum). */
+/** What to do by hand when the engine cannot download its model (offline, proxy, checksum), and the no-download route. */
 export function manualSteps(name: string, target: string, url: string, reason: string): string {
-  const parent = dirname(target);
-  const unpacked = join(parent, name);
   return [
     `cannot download the Vosk model ${name}: ${reason}`,
-    'Install it by hand:',
-    `  1. download ${url} (on any machine with internet access)`,
-    `  2. unzip it into ${parent}:  mkdir -p ${parent} && unzip ${name}.zip -d ${parent}`,
-    ...(unpacked === target ? [] : [`  3. rename it to the configured path:  mv ${unpacked} ${target}`]),
-    `  ${unpacked === target ? 3 : 4}. check that ${target} holds am/, conf/ and graph/ (or final.mdl), then start again`,
-    `Or put the unpacked model anywhere and point the engine at it: VOC_MODEL_PATH=/path/to/${name} (model.path in the config).`,
+    ...installSteps(name, target, url),
     'model.autoDownload: false turns this download off.',
+    TINY_MODEL_ROUTE,
   ].join('\n');
 }
