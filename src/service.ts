@@ -134,8 +134,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     const result = await engine.drain(drainTimeoutMs);
     if (!closed) {
       closed = true;
-      // A hung Redis must not hold the exit: every step that waits on Redis is bounded.
-      const grace = Math.min(REDIS_STEP_MS, config.redis.commandTimeoutMs);
+      // A hung Redis must not hold the exit: every step that waits on Redis is bounded, barely at all when Redis is known to be away.
+      const grace = redisHealth.reachable ? Math.min(REDIS_STEP_MS, config.redis.commandTimeoutMs) : REDIS_AWAY_STEP_MS;
       await within(supervisorConsole?.close(), grace);
       await http.close();
       await grpc?.close(GRPC_CLOSE_GRACE_MS);
@@ -175,6 +175,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
 /** How long each Redis step of the shutdown may take before it is abandoned (a hung Redis). */
 const REDIS_STEP_MS = 2000;
+const REDIS_AWAY_STEP_MS = 100;
 
 /**
  * server.instanceId, else the host name: stable across restarts of one instance on one host (a

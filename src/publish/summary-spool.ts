@@ -53,7 +53,9 @@ export class SummarySpool {
     });
     const entries: Array<{ file: string; entry: SpooledSummary }> = [];
     const unreadable: string[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    // Another prefix's files are not even read (the name starts with the prefix; the content decides).
+    const mine = `${filePrefix(prefix)}~`;
+    for (const name of names.filter((n) => n.endsWith('.json') && n.startsWith(mine)).sort()) {
       const file = join(this.dir, name);
       try {
         const entry = JSON.parse(await readFile(file, 'utf8')) as Partial<SpooledSummary>;
@@ -86,5 +88,9 @@ export class SummarySpool {
 
 /** `<prefix>~<callId>~<record>.json`: prefixes and callIds are limited to file-safe characters (config, CALL_ID_PATTERN); ':' is avoided for other file systems. */
 function fileName(entry: SpooledSummary): string {
-  return `${entry.prefix.replace(/:/g, '_')}~${entry.summary.callId.replace(/:/g, '_')}~${entry.record}.json`;
+  return `${filePrefix(entry.prefix)}~${entry.summary.callId.replace(/:/g, '_')}~${entry.record}.json`;
+}
+
+function filePrefix(prefix: string): string {
+  return prefix.replace(/:/g, '_');
 }
