@@ -118,7 +118,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
     ctx,
     WS_ADAPTERS,
     {
-      readiness: () => ({ model: true, redis: redisHealth.reachable, accepting: engine.accepting }),
+      readiness: async () => {
+        // A recognizer created and freed on every ASR worker (cached briefly, time-boxed), not just "loaded at start".
+        const model = await asr.checkModel();
+        return {
+          checks: { model: model.ok, redis: redisHealth.reachable, accepting: engine.accepting },
+          ...(model.problem ? { problems: { model: model.problem } } : {}),
+        };
+      },
       capacity: () => ({ calls: engine.capacity, active: engine.activeCalls }),
     },
     bindHost(config.server.host, open),

@@ -57,5 +57,10 @@ export interface AsrEngine {
    */
   readonly admissionBacklogMs?: number;
   openStream(options: AsrStreamOptions): AsrStream;
+  /**
+   * Readiness: can a recognizer be created now (off the main thread, time-boxed, the result cached
+   * briefly)? Engines without a model (text calls only) have nothing to check.
+   */
+  checkModel?(): Promise<{ ok: boolean; problem?: string }>;
   close(): Promise<void>;
 }

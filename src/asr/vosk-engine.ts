@@ -10,7 +10,7 @@ import { validateModelDir, type ModelInfo } from './model-validate.js';
 import { QueueDepth } from './queue-depth.js';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from './types.js';
 import { VoskAsrStream } from './vosk-stream.js';
-import { AsrWorkerPool, workerCount } from './worker/pool.js';
+import { AsrWorkerPool, workerCount, type RecognizerCheck } from './worker/pool.js';
 
 export interface VoskEngineDeps {
   model: Config['model'];
@@ -42,6 +42,9 @@ export class VoskAsrEngine implements AsrEngine {
   private readonly depth: QueueDepth;
   private readonly streams = new Set<VoskAsrStream>();
   private closing: Promise<void> | undefined;
+  /** The last readiness check and when it finished; a check in flight is shared. */
+  private lastCheck: { at: number; result: RecognizerCheck } | undefined;
+  private checking: Promise<RecognizerCheck> | undefined;
 
   private constructor(
     private readonly model: Handle,
@@ -121,6 +124,28 @@ export class VoskAsrEngine implements AsrEngine {
     const estimate = estimateCapacity(decodedMs, elapsedMs, { workers: this.pool.size, partiesPerCall: 2, headroom: this.deps.asr.capacityHeadroom });
     this.pool.setRealTimeFactor(estimate.realTimeFactor);
     return estimate;
+  }
+
+  /**
+   * Readiness: creates and frees a recognizer on every worker (asr.readyCheckTimeoutMs), the result
+   * reused for asr.readyCheckCacheMs so frequent probes do not each make recognizers.
+   */
+  checkModel(): Promise<RecognizerCheck> {
+    const { readyCheckCacheMs, readyCheckTimeoutMs } = this.deps.asr;
+    if (this.closing) return Promise.resolve({ ok: false, problem: 'the ASR engine is closed' });
+    if (this.lastCheck && performance.now() - this.lastCheck.at < readyCheckCacheMs) return Promise.resolve(this.lastCheck.result);
+    this.checking ??= this.pool
+      .checkRecognizers(readyCheckTimeoutMs)
+      .then((result) => {
+        if (!result.ok && this.lastCheck?.result.ok !== false) this.deps.log.error({ problem: result.problem }, 'model check failed: not ready');
+        if (result.ok && this.lastCheck?.result.ok === false) this.deps.log.info({}, 'model check passes again: ready');
+        this.lastCheck = { at: performance.now(), result };
+        return result;
+      })
+      .finally(() => {
+        this.checking = undefined;
+      });
+    return this.checking;
   }
 
   /** Open streams (recognizers not yet freed). */

@@ -199,6 +199,10 @@ export const asrSchema = z
     capacityHeadroom: z.number().min(0.1).max(1).default(0.75),
     /** Refuse a new call when the least busy worker needs more than this many ms to decode the audio it already holds. */
     admissionBacklogMs: z.number().int().min(100).default(2000),
+    /** /readyz creates (and frees) a recognizer on every ASR worker; it is not ready when that fails or takes longer than this. */
+    readyCheckTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+    /** A readiness check's result is reused this long (probes every second would otherwise each make recognizers). */
+    readyCheckCacheMs: z.number().int().min(0).max(600_000).default(5000),
   })
   .strict();
 

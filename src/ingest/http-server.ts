@@ -8,9 +8,15 @@ import { withSource } from './call-source.js';
 import { readTlsFiles } from './tls.js';
 import type { IngestContext, WsProtocolAdapter } from './adapter.js';
 
+export interface Readiness {
+  /** Checks by name; all must be true for /readyz to answer 200. */
+  checks: Record<string, boolean>;
+  /** Why a check failed, by name (only failed checks that know why). */
+  problems?: Record<string, string>;
+}
+
 export interface HealthProbe {
-  /** Readiness checks by name; all must be true for /readyz to answer 200. */
-  readiness(): Record<string, boolean>;
+  readiness(): Readiness | Promise<Readiness>;
   /** Reported beside the checks (not a check): calls admitted and in progress. */
   capacity?(): { calls: number; active: number };
 }
@@ -121,10 +127,11 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Ingest
     }
     if (path === '/healthz') return reply(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
     if (path === '/readyz') {
-      const checks = health.readiness();
+      const { checks, problems } = await health.readiness();
       const ready = Object.values(checks).every(Boolean);
       const capacity = health.capacity?.();
-      return reply(res, ready ? 200 : 503, 'application/json', JSON.stringify({ ready, checks, ...(capacity ? { capacity } : {}) }));
+      const body = { ready, checks, ...(problems && Object.keys(problems).length > 0 ? { problems } : {}), ...(capacity ? { capacity } : {}) };
+      return reply(res, ready ? 200 : 503, 'application/json', JSON.stringify(body));
     }
     reply(res, 404, 'text/plain', 'not found\n');
   } catch (err) {

@@ -72,6 +72,13 @@ port.on('message', (message: ToWorker) => {
     case 'probe':
       post(probe(message.id, message.samples, message.budgetMs));
       return;
+    case 'check': {
+      // What every call needs first: a recognizer on the shared model. Freed at once.
+      const rec = createRecognizer(init.model, init.sampleRate, false);
+      if (rec !== 0) lib.recognizerFree(rec);
+      post({ type: 'checked', id: message.id, ok: rec !== 0 });
+      return;
+    }
   }
 });
 

@@ -23,6 +23,13 @@ interface Slot {
   /** Recent decoding time per audio time on this worker (moving average over decoded chunks). */
   realTimeFactor: number;
   probes: Map<number, (reply: Extract<FromWorker, { type: 'probed' }>) => void>;
+  checks: Map<number, (ok: boolean) => void>;
+}
+
+/** Whether every worker could create a recognizer, and why not. */
+export interface RecognizerCheck {
+  ok: boolean;
+  problem?: string;
 }
 
 /** Weight of each decoded chunk in a worker's moving real-time factor (~50 chunks of memory). */
@@ -142,6 +149,32 @@ export class AsrWorkerPool {
     });
   }
 
+  /**
+   * Creates and frees a recognizer on every worker (readiness). Not ok when libvosk cannot make one,
+   * or a worker does not answer within `timeoutMs` (a worker stuck decoding cannot serve calls either).
+   */
+  async checkRecognizers(timeoutMs: number): Promise<RecognizerCheck> {
+    const results = await Promise.all(
+      this.slots.map((slot) => {
+        const id = this.nextProbe++;
+        return new Promise<string | undefined>((resolve) => {
+          const timer = setTimeout(() => {
+            slot.checks.delete(id);
+            resolve(`asr worker ${slot.index} did not answer within ${timeoutMs} ms`);
+          }, timeoutMs);
+          timer.unref();
+          slot.checks.set(id, (ok) => {
+            clearTimeout(timer);
+            resolve(ok ? undefined : `asr worker ${slot.index}: libvosk could not create a recognizer on the model`);
+          });
+          slot.worker.postMessage({ type: 'check', id } satisfies ToWorker);
+        });
+      }),
+    );
+    const problems = results.filter((r): r is string => r !== undefined);
+    return problems.length === 0 ? { ok: true } : { ok: false, problem: problems.join('; ') };
+  }
+
   /** A worker's thread, for tests that kill one (`terminate()`) mid-call. */
   workerOf(callId: string): Worker | undefined {
     return this.slots.find((s) => s.calls.has(callId))?.worker;
@@ -168,7 +201,7 @@ export class AsrWorkerPool {
 
   private spawn(index: number): Slot {
     const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
-    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, realTimeFactor: this.initialRealTimeFactor, probes: new Map() };
+    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, realTimeFactor: this.initialRealTimeFactor, probes: new Map(), checks: new Map() };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'asr worker failed'));
     worker.once('exit', (code) => this.lost(slot, code));
@@ -179,6 +212,11 @@ export class AsrWorkerPool {
     if (message.type === 'probed') {
       slot.probes.get(message.id)?.(message);
       slot.probes.delete(message.id);
+      return;
+    }
+    if (message.type === 'checked') {
+      slot.checks.get(message.id)?.(message.ok);
+      slot.checks.delete(message.id);
       return;
     }
     if (message.type === 'decoded') {
@@ -204,6 +242,7 @@ export class AsrWorkerPool {
     slot.streams.clear();
     slot.calls.clear();
     for (const resolve of slot.probes.values()) resolve({ type: 'probed', id: 0, decodedMs: 0, elapsedMs: 0 });
+    for (const resolve of slot.checks.values()) resolve(false);
     if (this.closed) return;
     this.log.error({ worker: slot.index, exitCode: code, streams: sinks.length }, 'asr worker exited; its calls end, a new worker takes its place');
     for (const sink of sinks) sink.onWorkerLost(`asr worker ${slot.index} exited (code ${code})`);

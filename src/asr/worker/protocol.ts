@@ -27,6 +27,8 @@ export type ToWorker =
   | { type: 'end'; stream: number }
   /** Drop the queue and free the recognizer without a final result. */
   | { type: 'abort'; stream: number }
+  /** Readiness: create and free a recognizer, reply whether libvosk could. */
+  | { type: 'check'; id: number }
   /** Decoding-cost probe: decode `samples` on a throw-away recognizer, reply with the CPU time. */
   | { type: 'probe'; id: number; samples: Int16Array; budgetMs: number };
 
@@ -40,4 +42,5 @@ export type FromWorker =
   /** The recognizer is freed (after 'final', 'abort' or a failure); the stream is gone from the worker. */
   | { type: 'freed'; stream: number; discardedSamples: number }
   | { type: 'failed'; stream: number; message: string }
-  | { type: 'probed'; id: number; decodedMs: number; elapsedMs: number };
+  | { type: 'probed'; id: number; decodedMs: number; elapsedMs: number }
+  | { type: 'checked'; id: number; ok: boolean };
