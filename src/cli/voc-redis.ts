@@ -29,7 +29,6 @@ export async function withVocRedis<R>(args: VocRedisArgs, name: string, work: (r
   const { config } = loadCliConfig();
   const redisOptions = { ...config.redis, ...(args['redis-url'] ? { url: args['redis-url'] } : {}), ...(args.prefix ? { prefix: args.prefix } : {}) };
   const redis = connectRedis(redisOptions, name);
-  redis.on('error', () => {}); // reported below, with the URL and what to do
   const health = new RedisHealth(redis, { intervalMs: 1000, timeoutMs: 1000 });
   try {
     if (!(await health.waitUntilReachable(args['connect-timeout']))) throw new CliError(EXIT.redis, redisUnreachableMessage(redisOptions.url, health.lastError));

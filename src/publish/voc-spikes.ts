@@ -45,6 +45,8 @@ export class SpikeMonitor {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TickResult> | undefined;
+  /** The last tick failed: the next failure is not logged again (a Redis outage fails every tick). */
+  private failing = false;
 
   constructor(private readonly deps: SpikeMonitorDeps) {
     this.keys = new VocKeys(deps.prefix);
@@ -70,9 +72,16 @@ export class SpikeMonitor {
   /** One check: take or renew the lease, then evaluate every completed bucket not evaluated yet. Never throws. */
   tick(): Promise<TickResult> {
     this.running ??= this.runTick()
+      .then((result) => {
+        if (this.failing) this.deps.log.info({}, 'spike evaluation works again');
+        this.failing = false;
+        return result;
+      })
       .catch((err: unknown) => {
         this.deps.metrics.redisPublishFailures.inc({ operation: 'voc_spikes' });
-        this.deps.log.error({ err }, 'spike evaluation failed');
+        // Once per run of failures (a Redis outage fails every tick): the metric counts each one.
+        if (!this.failing) this.deps.log.error({ err }, 'spike evaluation failed; retrying every evaluateIntervalMs, logged again once it works');
+        this.failing = true;
         return 'up_to_date' as const;
       })
       .finally(() => {

@@ -62,7 +62,6 @@ export function alertsCommand(io: CliIo): CommandModule<object, AlertsArgs> {
       const { config } = loadCliConfig();
       const redisOptions = { ...config.redis, ...(args['redis-url'] ? { url: args['redis-url'] } : {}), ...(args.prefix ? { prefix: args.prefix } : {}) };
       const redis = connectRedis(redisOptions, 'voc-alerts');
-      redis.on('error', () => {}); // reported below, with the URL and what to do
       const health = new RedisHealth(redis, { intervalMs: 1000, timeoutMs: 1000 });
       let stopped = false;
       const stop = () => {

@@ -58,7 +58,6 @@ export async function openReplayEngine(config: Config, options: ReplayEngineOpti
   let publisher: CallPublisher = files;
   if (options.redis) {
     redis = connectRedis(config.redis, 'voc-replay');
-    redis.on('error', () => {}); // reachability is checked right here; later failures are counted in metrics
     const health = new RedisHealth(redis, { intervalMs: config.redis.healthIntervalMs, timeoutMs: config.redis.healthIntervalMs });
     if (!(await health.waitUntilReachable(options.redisConnectTimeoutMs))) {
       redis.disconnect();
