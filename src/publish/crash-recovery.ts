@@ -124,11 +124,12 @@ export class CrashRecovery {
     const callsKey = this.keys.processCalls(instance, name);
     const members = await redis.smembers(callsKey);
     let interrupted = 0;
+    let failed = 0;
     for (const member of members) {
       const call = parseActiveCallMember(member);
-      if (call) {
-        const summary = await interruptCall(redis, this.deps, call.callId, call.record, { instance, process: name, lastSeenMs, nowMs: this.now() });
-        if (summary) {
+      try {
+        const summary = call ? await interruptCall(redis, this.deps, call.callId, call.record, { instance, process: name, lastSeenMs, nowMs: this.now() }) : undefined;
+        if (call && summary) {
           interrupted++;
           this.deps.metrics.callsTotal.inc({ protocol: summary.protocol, end_reason: 'interrupted' });
           log.warn(
@@ -136,11 +137,16 @@ export class CrashRecovery {
             'call left active by a dead engine process marked interrupted; summary rebuilt from redis',
           );
         }
+        await redis.srem(callsKey, member);
+      } catch (err) {
+        // One call that cannot be recovered now does not hold the others; it is tried again next round.
+        failed++;
+        this.deps.metrics.redisPublishFailures.inc({ operation: 'crash_recovery' });
+        log.error({ callId: call?.callId, deadProcess: name, err }, 'call of a dead engine process not recovered; retried at the next lease renewal');
       }
-      await redis.srem(callsKey, member);
     }
-    await redis.hdel(this.keys.instanceProcesses(instance), name);
-    log.info({ deadProcess: name, instance, calls: members.length, interrupted, lastSeenAt: lastSeenMs ? new Date(lastSeenMs).toISOString() : undefined }, 'crash recovery: dead engine process cleaned up');
+    if (failed === 0) await redis.hdel(this.keys.instanceProcesses(instance), name);
+    log.info({ deadProcess: name, instance, calls: members.length, interrupted, failed, lastSeenAt: lastSeenMs ? new Date(lastSeenMs).toISOString() : undefined }, 'crash recovery: dead engine process cleaned up');
     return interrupted;
   }
 }
