@@ -70,6 +70,16 @@ export const raisedToneSchema = z
      */
     absoluteTiltDb: z.number().min(-30).max(10).default(-4.5),
     absoluteMinF0Hz: z.number().min(50).max(1000).default(230),
+    /**
+     * Music is not a voice: a note holds its pitch, a voice glides. When more than this share of the
+     * utterance's last `steadyWindowMs` of voiced frames keep the previous frame's pitch within
+     * `steadyPitchSemitones`, the rest of the utterance is not judged, and a baseline piece that steady
+     * is not learned. RAVDESS speech, any 600 ms: at most 0.69 shouted, 0.96 calm (monotone calm
+     * speech is then not judged, which costs nothing); synthetic instrument music: 0.99-1.
+     */
+    maxSteadyPitchFraction: z.number().gt(0).max(1).default(0.85),
+    steadyPitchSemitones: z.number().gt(0).max(2).default(0.15),
+    steadyWindowMs: z.number().int().min(100).max(10_000).default(600),
     /** Sliding window of the utterance's voiced frames whose medians are judged, ms. */
     windowMs: z.number().int().min(200).max(10_000).default(2000),
     /** Nothing is judged until the utterance has this much voiced speech, ms. */

@@ -93,6 +93,9 @@ export type RaisedToneEvent = { type: 'alert'; alert: DetectedAlert } | { type: 
 
 type State = 'idle' | 'candidate' | 'episode';
 
+/** Frame pairs needed before the steady-pitch share is judged (fewer: too few to tell music from a voice). */
+const MIN_STEADY_PAIRS = 10;
+
 /** A long calm utterance enters the baseline in pieces of this much voiced speech, ms. */
 const BASELINE_PIECE_MS = 3000;
 
@@ -121,6 +124,12 @@ export class RaisedToneTracker {
   private readonly winLoud: Float32Array;
   private readonly winPitch: Float32Array;
   private readonly winTilt: Float32Array;
+  /** The utterance's last voiced frames (steadyWindowMs): 0 first of a voiced run, 1 pitch moved from the previous frame's, 2 held steady. */
+  private readonly recentSteps: Uint8Array;
+  private recentAt = 0;
+  private recentCount = 0;
+  private recentPairs = 0;
+  private recentSteady = 0;
   private readonly pieceLoud: Float32Array;
   private readonly piecePitch: Float32Array;
   private readonly pieceTilt: Float32Array;
@@ -130,7 +139,13 @@ export class RaisedToneTracker {
   private readonly units = [0, 0, 0];
   private head = 0;
   private count = 0;
+  /** Frames of the baseline piece that follow a voiced frame, and those of them whose pitch held steady. */
+  private piecePairs = 0;
+  private pieceSteady = 0;
+  private lastPitch = 0;
   private inUtterance = false;
+  /** The current utterance turned out to be music (see maxSteadyPitchFraction): it is not judged. */
+  private uttMusic = false;
   /** Voiced frames of the current utterance. */
   private uttFrames = 0;
   /** Voiced frames of the current baseline piece (the utterance, or its last 3 s when it is long). */
@@ -162,6 +177,7 @@ export class RaisedToneTracker {
     this.winLoud = new Float32Array(this.capacity);
     this.winPitch = new Float32Array(this.capacity);
     this.winTilt = new Float32Array(this.capacity);
+    this.recentSteps = new Uint8Array(Math.max(1, Math.ceil(options.steadyWindowMs / frameMs)));
     const pieceCapacity = Math.ceil(BASELINE_PIECE_MS / frameMs);
     this.pieceLoud = new Float32Array(pieceCapacity);
     this.piecePitch = new Float32Array(pieceCapacity);
@@ -182,18 +198,32 @@ export class RaisedToneTracker {
       return;
     }
     this.voicedFrames++;
+    const pitch = hzToSemitones(f0Hz);
+    // Follows a voiced frame (times are exact up to float noise): did the pitch hold steady?
+    const follows = startMs - this.lastVoicedEndMs < this.frameMs / 2;
+    const step = !follows ? 0 : Math.abs(pitch - this.lastPitch) < this.options.steadyPitchSemitones ? 2 : 1;
+    this.lastPitch = pitch;
     this.lastVoicedEndMs = endMs;
     this.inUtterance = true;
-    const pitch = hzToSemitones(f0Hz);
     if (this.pieceFrames === this.pieceLoud.length) this.endPiece();
     this.pieceLoud[this.pieceFrames] = levelDb;
     this.piecePitch[this.pieceFrames] = pitch;
     this.pieceTilt[this.pieceFrames] = tiltDb;
     this.pieceFrames++;
+    if (step > 0) this.piecePairs++;
+    if (step === 2) this.pieceSteady++;
     this.uttFrames++;
     this.pushWindow(startMs, levelDb, pitch, tiltDb);
+    this.pushStep(step);
     const { options } = this;
-    if (this.uttFrames * this.frameMs < options.minJudgedMs) return;
+    // Held notes (music on hold, a tone) are not a voice: once the recent pitch holds steady like
+    // music, nothing more of this utterance is judged (the 2 s window of speech that runs into music,
+    // or of speech that follows music without a pause, mixes both).
+    if (!this.uttMusic && isSteady(this.recentSteady, this.recentPairs, options.maxSteadyPitchFraction)) {
+      this.uttMusic = true;
+      if (this.state !== 'idle') this.close(out);
+    }
+    if (this.uttMusic || this.uttFrames * this.frameMs < options.minJudgedMs) return;
 
     const w = this.window;
     w.loudnessDb = this.windowMedian(this.winLoud);
@@ -395,15 +425,22 @@ export class RaisedToneTracker {
     if (this.state !== 'idle') this.close(out);
     this.endPiece();
     this.inUtterance = false;
+    this.uttMusic = false;
     this.uttFrames = 0;
     this.count = 0;
+    this.recentAt = this.recentCount = this.recentPairs = this.recentSteady = 0;
   }
 
   /** A calm piece of speech (an utterance, or 3 s of a long one) joins the baseline. */
   private endPiece(): void {
     const { options } = this;
     const frames = this.pieceFrames;
-    const calm = this.pieceRaisedFrames === 0 && this.piecePeakStrength < options.baselineMaxStrength;
+    // Music does not enter the baseline either: it would hide the caller's raised voice afterwards.
+    const calm =
+      this.pieceRaisedFrames === 0 &&
+      this.piecePeakStrength < options.baselineMaxStrength &&
+      !this.uttMusic &&
+      !isSteady(this.pieceSteady, this.piecePairs, options.maxSteadyPitchFraction);
     if (calm && frames * this.frameMs >= options.baselineMinUtteranceMs) {
       const point: VoicePoint = {
         loudnessDb: medianOf(this.pieceLoud, frames, this.scratch),
@@ -416,6 +453,8 @@ export class RaisedToneTracker {
     this.pieceFrames = 0;
     this.pieceRaisedFrames = 0;
     this.piecePeakStrength = 0;
+    this.piecePairs = 0;
+    this.pieceSteady = 0;
   }
 
   private pushWindow(startMs: number, loud: number, pitch: number, tilt: number): void {
@@ -433,11 +472,30 @@ export class RaisedToneTracker {
     }
   }
 
+  /** Record a voiced frame's pitch step in the recent ring, keeping its counts. */
+  private pushStep(step: number): void {
+    const ring = this.recentSteps;
+    if (this.recentCount === ring.length) {
+      const old = ring[this.recentAt]!;
+      if (old > 0) this.recentPairs--;
+      if (old === 2) this.recentSteady--;
+    } else this.recentCount++;
+    ring[this.recentAt] = step;
+    this.recentAt = (this.recentAt + 1) % ring.length;
+    if (step > 0) this.recentPairs++;
+    if (step === 2) this.recentSteady++;
+  }
+
   /** Median of one window column (ring order does not matter for a median). */
   private windowMedian(column: Float32Array): number {
     for (let i = 0; i < this.count; i++) this.lin[i] = column[(this.head + i) % this.capacity]!;
     return medianOf(this.lin, this.count, this.scratch);
   }
+}
+
+/** Whether `steady` of `pairs` consecutive voiced frames held their pitch often enough to be music, not a voice. */
+function isSteady(steady: number, pairs: number, maxFraction: number): boolean {
+  return pairs >= MIN_STEADY_PAIRS && steady > maxFraction * pairs;
 }
 
 function round(value: number, digits: number): number {

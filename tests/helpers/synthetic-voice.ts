@@ -23,6 +23,11 @@ export interface VoiceSegment {
   noiseDbfs?: number;
   /** Syllable rate, Hz: the voice is amplitude-modulated like speech (0 = steady). */
   syllableHz?: number;
+  /**
+   * Intonation: the pitch glides +-this many semitones around f0 at 3 Hz, as a voice does (0 or
+   * omitted: a constant pitch, which the raised-tone detector takes for a held musical note).
+   */
+  glideSemitones?: number;
 }
 
 /**
@@ -50,7 +55,9 @@ export function synthVoice(segments: VoiceSegment[], sampleRate: number, seed = 
     for (let i = 0; i < n; i++) {
       let v = 0;
       if (f0 > 0) {
-        phase += (2 * Math.PI * f0) / sampleRate;
+        const glide = g.glideSemitones ?? 0;
+        const f = glide > 0 ? f0 * 2 ** ((glide * Math.sin((2 * Math.PI * 3 * i) / sampleRate)) / 12) : f0;
+        phase += (2 * Math.PI * f) / sampleRate;
         for (let k = 1; k <= harmonics; k++) v += Math.sin(k * phase) / k;
         const t = i / sampleRate;
         const env = (g.syllableHz ?? 0) > 0 ? Math.sin(Math.PI * g.syllableHz! * t) ** 2 : 1;

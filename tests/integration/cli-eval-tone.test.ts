@@ -41,6 +41,8 @@ interface Run {
 }
 
 describe('voc eval tone', () => {
+  /** The engine-path report of the first test, for the cross-validation test to compare with. */
+  let engineRuns: Run[] | undefined;
   let dir: string;
   let set: string;
   let config: string;
@@ -83,6 +85,7 @@ describe('voc eval tone', () => {
       'angry-first mulaw-8k',
     ]);
     expect(report.outcomes).toHaveLength(4 * 14);
+    engineRuns = report.runs;
     for (const run of report.runs) {
       const o = run.overall;
       expect(o.tp + o.fn).toBe(6);
@@ -110,6 +113,49 @@ describe('voc eval tone', () => {
     expect(r.stdout).not.toMatch(/pcm16-16k/);
     expect(r.stdout).toMatch(/Per speaker/);
   }, 300_000);
+
+  it('--cross-validate K: the threshold search with speakers held out; the configured options score as through the engine', async () => {
+    const r = await runCli(['eval', 'tone', set, '--cross-validate', '2', '--grid', 'quick', '--json', '--config', config], { env: cliEnv(), timeoutMs: 600_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cv = JSON.parse(r.stdout) as {
+      gridSize: number;
+      folds: Array<{ heldOut: string[]; chosen: Record<string, number> }>;
+      heldOut: Run[];
+      configured: Run[];
+      allSpeakersChoice: { chosen: Record<string, number>; runs: Run[] };
+      heldOutVerdict: Record<string, boolean>;
+    };
+    expect(cv.gridSize).toBe(64);
+    // Each speaker is held out exactly once, and each fold's choice is one of the grid's settings.
+    expect(cv.folds.flatMap((f) => f.heldOut).sort()).toEqual(['f1', 'm1']);
+    for (const f of cv.folds) expect(Object.keys(f.chosen)).toEqual(['scoreThreshold', 'minLoudnessRiseDb', 'minPitchTiltUnits', 'absoluteTiltDb', 'absoluteMinF0Hz', 'evidenceMs']);
+    // Every file is scored once per run, held out.
+    expect(cv.heldOut.map((x) => `${x.order} ${x.format}`)).toEqual(['calm-first pcm16-16k', 'calm-first mulaw-8k', 'angry-first pcm16-16k', 'angry-first mulaw-8k']);
+    for (const run of cv.heldOut) {
+      const o = run.overall;
+      expect(o.tp + o.fn).toBe(6);
+      expect(o.fp + o.tn).toBe(8);
+    }
+    expect(Object.keys(cv.heldOutVerdict).sort()).toEqual(['angryFirstF1', 'calmFirstF1', 'medianLatency', 'noFalseAlerts']);
+    // The search's cached frame features and tracker give what the live engine gives for the same options.
+    if (engineRuns === undefined) {
+      const plain = await runCli(['eval', 'tone', set, '--json', '--config', config], { env: cliEnv(), timeoutMs: 240_000 });
+      engineRuns = (JSON.parse(plain.stdout) as { runs: Run[] }).runs;
+    }
+    expect(cv.configured.map((x) => ({ order: x.order, format: x.format, overall: x.overall, latency: x.latency }))).toEqual(
+      engineRuns.map((x) => ({ order: x.order, format: x.format, overall: x.overall, latency: x.latency })),
+    );
+  }, 900_000);
+
+  it('--cross-validate needs 2 folds or more and no more folds than speakers (usage error)', async () => {
+    const one = await runCli(['eval', 'tone', set, '--cross-validate', '1', '--config', config], { env: cliEnv() });
+    expect(one.code).toBe(64);
+    expect(one.stderr).toMatch(/--cross-validate must be a whole number of folds >= 2/);
+    const three = await runCli(['eval', 'tone', set, '--cross-validate', '3', '--config', config], { env: cliEnv() });
+    expect(three.code).toBe(64);
+    expect(three.stderr).toMatch(/--cross-validate 3: the set has 2 speakers/);
+  }, 120_000);
 
   it('a set without labels.csv, or with a bad label, is a clear error (exit 1)', async () => {
     const empty = join(dir, 'empty');

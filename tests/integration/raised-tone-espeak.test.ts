@@ -107,6 +107,44 @@ function noise(kind: 'whitenoise' | 'brownnoise' | 'hum', durationMs: number, ra
   return readS16(raw);
 }
 
+/**
+ * Music on hold from sox's synth, note by note (0.5 s each, 8 notes a bar, 4 bars: C G Am F):
+ * - 'band': plucked-string chords, a sawtooth lead melody (up to G5, 784 Hz) and a sine bass;
+ * - 'lead': the sawtooth melody alone, legato: a bright, high, periodic sound that never pauses.
+ * Peak-normalised to `peakDb` dBFS.
+ */
+const CHORDS = [['C3', 'E4', 'G4', 'C5'], ['G2', 'D4', 'G4', 'B4'], ['A2', 'E4', 'A4', 'C5'], ['F2', 'C4', 'F4', 'A4']];
+const MELODY = ['E5', 'D5', 'C5', 'D5', 'E5', 'E5', 'E5', 'D5', 'D5', 'D5', 'E5', 'G5', 'G5', 'E5', 'D5', 'C5'];
+function music(kind: 'band' | 'lead', durationMs: number, rate: number, peakDb: number): Int16Array {
+  const notes: Int16Array[] = [];
+  for (let i = 0; i * 500 < durationMs; i++) {
+    const chord = CHORDS[Math.floor(i / 8) % CHORDS.length]!;
+    const lead = MELODY[i % MELODY.length]!;
+    const raw = join(dir, `music-${kind}-${rate}-${i % 32}.raw`);
+    const voices = kind === 'band' ? [...chord.flatMap((n) => ['pluck', n]), 'sawtooth', lead, 'sine', chord[0]!] : ['sawtooth', lead];
+    run('sox', ['-n', '-r', String(rate), '-c', '1', '-e', 'signed', '-b', '16', '-t', 'raw', raw, 'synth', '0.5', ...voices, 'channels', '1', 'fade', '0.01', '0.5', '0.02', 'gain', '-n', String(peakDb)]);
+    notes.push(readS16(raw));
+  }
+  const out = new Int16Array(notes.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const n of notes) {
+    out.set(n, at);
+    at += n.length;
+  }
+  return out;
+}
+
+/** `a`, then `b`, then `c` (any may be empty). */
+function concatPcm(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 interface Part {
   text: string;
   style: typeof CALM_STYLE;
@@ -270,6 +308,29 @@ describe.each(FORMATS)('raised tone on espeak-ng speech, $name', (format) => {
       const { alerts, outputs } = await detect(overTheLine(pcm, format), format.rate);
       expect(alerts).toEqual([]);
       expect(summaryOf(outputs).parties['customer']?.baselineLearned).toBe(true);
+    });
+
+    it.each(['band', 'lead'] as const)('does not fire on music on hold (%s): from the start, and louder than the speech mid-call', async (kind) => {
+      // The call opens on 30 s of hold music; then calm speech, 30 s of music 6 dB above it, calm speech again.
+      const calm = buildCall(calmParts(8), voice, format.rate);
+      const later = buildCall(calmParts(8, 8), voice, format.rate);
+      const pcm = concatPcm(music(kind, 30_000, format.rate, -6), calm.pcm, music(kind, 30_000, format.rate, -6), later.pcm);
+      const { alerts, outputs } = await detect(overTheLine(pcm, format), format.rate);
+      expect(alerts).toEqual([]);
+      expect(summaryOf(outputs).episodes).toEqual([]);
+      // Not vacuous: the speech was heard and a baseline learned.
+      expect(summaryOf(outputs).parties['customer']?.baselineLearned).toBe(true);
+    });
+
+    it('after music on hold, a raised section is still detected (the music did not become the baseline)', async () => {
+      const calm = buildCall(calmParts(8), voice, format.rate);
+      const rest = buildCall([...calmParts(2, 8), ...RAISED.map((text) => ({ text, style: RAISED_STYLE }))], voice, format.rate);
+      const holdMs = 30_000;
+      const pcm = concatPcm(calm.pcm, music('band', holdMs, format.rate, -6), rest.pcm);
+      const offsetMs = ((calm.pcm.length + (holdMs * format.rate) / 1000) * 1000) / format.rate;
+      const { alerts } = await detect(overTheLine(pcm, format), format.rate);
+      expect(alerts.length).toBeGreaterThanOrEqual(1);
+      expect(alerts[0]!.startMs).toBeGreaterThanOrEqual(offsetMs + rest.startsMs[2]! - 200);
     });
 
     it('still detects the raised section with white noise on the line', async () => {

@@ -58,7 +58,7 @@ function utt(party: string, text: string, startMs: number): TranscriptEvent {
 
 describe('emotion curve and measures detectors on a whole synthetic call', () => {
   const rate = 8000;
-  const speech = (ms: number, f0: number, dbfs: number) => ({ ms, f0Hz: f0, dbfs, syllableHz: 4 });
+  const speech = (ms: number, f0: number, dbfs: number) => ({ ms, f0Hz: f0, dbfs, syllableHz: 4, glideSemitones: 1 });
   // 40 s: customer calm, raised at 20-26 s, calm again; agent speaks in the gaps.
   const customer = synthVoice([speech(10_000, 120, -28), { ms: 10_000 }, speech(6000, 170, -17), speech(4000, 120, -28), { ms: 10_000 }], rate, 1);
   const agent = synthVoice([{ ms: 10_000 }, speech(10_000, 210, -26), { ms: 10_000 }, speech(10_000, 210, -26)], rate, 2);

@@ -94,6 +94,23 @@ describe('baseline helpers', () => {
   });
 });
 
+/** A melody (E5 D5 C5 D5 E5 E5 E5 G5), bright and loud: the notes that look most like a shout. */
+const MELODY_HZ = [659, 587, 523, 587, 659, 659, 659, 784];
+
+/**
+ * Music at the frame level: legato notes of 500 ms, every frame voiced. `pitchJitter` (semitones,
+ * uniform +-) moves each frame's pitch as a voice would; 0 holds it, as an instrument does.
+ */
+function feedMusic(tracker: RaisedToneTracker, fromMs: number, ms: number, db: number, pitchJitter: number, events: RaisedToneEvent[]): number {
+  const rand = prng(7);
+  let t = fromMs;
+  for (; t < fromMs + ms; t += FRAME_MS) {
+    const note = MELODY_HZ[Math.floor((t - fromMs) / 500) % MELODY_HZ.length]!;
+    tracker.frame(t, db + (rand() - 0.5), note * 2 ** (((rand() * 2 - 1) * pitchJitter) / 12), -1.5 + (rand() - 0.5), events);
+  }
+  return t;
+}
+
 describe('RaisedToneTracker', () => {
   it('alerts on each raised utterance after calm ones, near its start, with strength and cues', () => {
     const { events, starts } = track([speech(CALM, 6), speech(RAISED, 2), speech(CALM, 3)]);
@@ -128,6 +145,32 @@ describe('RaisedToneTracker', () => {
     expect(alertsOf(track([speech(hot, 20)]).events)).toEqual([]);
     // Loudness alone is capped below the threshold: a gain step is not anger.
     expect(alertsOf(track([speech(CALM, 6), speech({ ...CALM, db: -10 }, 6)]).events)).toEqual([]);
+  });
+
+  it('does not fire on music on hold (held notes, bright, high and loud), from the start or after calm speech; it does not enter the baseline', () => {
+    const options = defaultMeasuresOptions().raisedTone;
+    const alone = new RaisedToneTracker('customer', options, FRAME_MS);
+    const events: RaisedToneEvent[] = [];
+    feedMusic(alone, 0, 30_000, -14, 0, events);
+    alone.finish(events);
+    expect(events).toEqual([]);
+    expect(alone.summary().baselineLearned).toBe(false);
+
+    const { tracker, events: calmEvents } = track([speech(CALM, 6)]);
+    const before = tracker.summary();
+    const end = feedMusic(tracker, 6 * 3000, 30_000, -14, 0, calmEvents);
+    tracker.frame(end + 1000, -70, 0, 0, calmEvents);
+    expect(calmEvents).toEqual([]);
+    expect(tracker.summary().baselineDbfs).toBe(before.baselineDbfs);
+    expect(tracker.summary().baselineF0Hz).toBe(before.baselineF0Hz);
+  });
+
+  it('the same notes with the pitch movement of a voice do alert: the held pitch is what tells music', () => {
+    const tracker = new RaisedToneTracker('customer', defaultMeasuresOptions().raisedTone, FRAME_MS);
+    const events: RaisedToneEvent[] = [];
+    feedMusic(tracker, 0, 10_000, -14, 0.6, events);
+    tracker.finish(events);
+    expect(alertsOf(events).length).toBeGreaterThanOrEqual(1);
   });
 
   it('does not fire on loud noise (unvoiced frames), however long', () => {
@@ -187,9 +230,26 @@ describe('RaisedToneTracker', () => {
 });
 
 describe('raisedToneDetector on synthetic PCM', () => {
+  it('a melody of held notes after calm speech is not raised; the same melody with intonation is', async () => {
+    const rate = 8000;
+    const calm = { ms: 15_000, f0Hz: 120, dbfs: -28, syllableHz: 4, glideSemitones: 1 };
+    const melody = (glideSemitones: number) =>
+      Array.from({ length: 40 }, (_, i) => ({ ms: 500, f0Hz: MELODY_HZ[i % MELODY_HZ.length]!, dbfs: -14, glideSemitones }));
+    const run = async (glide: number) => {
+      const pcm = synthVoice([calm, ...melody(glide), calm], rate);
+      const detector = raisedToneDetector(defaultMeasuresOptions());
+      const outputs = await lastValueFrom(
+        detector({ callId: 'c', parties: ['customer'], language: 'en', transcripts$: from([]), audio$: from(packets('customer', pcm, rate)) }).pipe(toArray()),
+      );
+      return outputs.flatMap((o) => (o.kind === 'alert' ? [o.alert] : []));
+    };
+    expect(await run(0)).toEqual([]);
+    expect((await run(1)).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('emits alert, measure and the raisedTone section; nothing for a calm second party', async () => {
     const rate = 8000;
-    const speech = (ms: number, f0: number, dbfs: number) => ({ ms, f0Hz: f0, dbfs, syllableHz: 4 });
+    const speech = (ms: number, f0: number, dbfs: number) => ({ ms, f0Hz: f0, dbfs, syllableHz: 4, glideSemitones: 1 });
     const customer = synthVoice([speech(15_000, 120, -28), speech(6000, 170, -17), speech(8000, 120, -28)], rate);
     const agent = synthVoice([speech(29_000, 200, -26)], rate, 2);
     const detector = raisedToneDetector(defaultMeasuresOptions());

@@ -11,6 +11,8 @@ interface ToneArgs {
   formats: string[];
   'log-level': string;
   config?: string;
+  'cross-validate'?: number;
+  grid: string;
 }
 
 const LOG_LEVELS = loggingSchema.shape.level.unwrap().options;
@@ -35,12 +37,25 @@ function toneCommand(io: CliIo): CommandModule<object, ToneArgs> {
         })
         .option('log-level', { choices: LOG_LEVELS, default: 'error', describe: 'Engine log level (logs go to stderr; the tiny recognizer warns that it does not suit speech)' })
         .option('config', { type: 'string', describe: 'Config file (default: VOC_CONFIG, else config/voc.yaml); its analytics settings are used' })
+        .option('cross-validate', {
+          type: 'number',
+          describe:
+            'Instead: the threshold search with speakers held out in K folds (search the grid on the other speakers, score on the held-out ones; pooled held-out table)',
+        })
+        .option('grid', {
+          choices: ['full', 'quick'],
+          default: 'full',
+          describe: 'With --cross-validate: the full grid (729 settings) or a quick one (64, the first two values of each option)',
+        })
         .check((a) => {
           if (!Number.isInteger(a.seed) || a.seed < 0) throw new UsageError('--seed must be a whole number >= 0');
+          const k = a['cross-validate'];
+          if (k !== undefined && (!Number.isInteger(k) || k < 2)) throw new UsageError('--cross-validate must be a whole number of folds >= 2');
           return true;
         })
         .example('$0 eval tone ../shared/data/ravdess-dev', 'the table for a RAVDESS copy')
-        .example('$0 eval tone my-set --json > tone.json', 'every number and file outcome as JSON'),
+        .example('$0 eval tone my-set --json > tone.json', 'every number and file outcome as JSON')
+        .example('$0 eval tone ../shared/data/ravdess-dev --cross-validate 6', 'the threshold search, 6 folds of speakers held out'),
     handler: async (args) => {
       const { config } = loadCliConfig(args.config ? { ...process.env, VOC_CONFIG: args.config } : process.env);
       const { loadToneDataset, ToneDatasetError } = await import('../eval/tone/dataset.js');
@@ -54,13 +69,31 @@ function toneCommand(io: CliIo): CommandModule<object, ToneArgs> {
         if (err instanceof ToneDatasetError) throw new CliError(EXIT.failure, err.message);
         throw err;
       }
+      const progress = (label: string, done: number, total: number): void => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
+      };
+      const folds = args['cross-validate'];
+      if (folds !== undefined) {
+        if (folds > dataset.speakers.length) throw new UsageError(`--cross-validate ${folds}: the set has ${dataset.speakers.length} speakers (one at least per fold)`);
+        const { crossValidateTone, DEFAULT_GRID, QUICK_GRID } = await import('../eval/tone/cross-validate.js');
+        const { formatCrossValidation } = await import('../eval/tone/cv-report.js');
+        const { measures } = config.analytics;
+        const cv = await crossValidateTone(dataset, measures.frames, measures.raisedTone, {
+          folds,
+          grid: args.grid === 'quick' ? QUICK_GRID : DEFAULT_GRID,
+          layout: { ...DEFAULT_LAYOUT, seed: args.seed },
+          formats: args.formats as (typeof FORMATS)[number][],
+          onProgress: (stage, done, total) => progress(stage === 'features' ? 'frame features of call' : 'grid setting', done, total),
+        });
+        if (args.json) io.out(JSON.stringify(cv, null, 2));
+        else for (const line of formatCrossValidation(cv)) io.out(line);
+        return;
+      }
       const report = await runToneEval(config, dataset, {
         layout: { ...DEFAULT_LAYOUT, seed: args.seed },
         formats: args.formats as (typeof FORMATS)[number][],
         logLevel: args['log-level'] as (typeof LOG_LEVELS)[number],
-        onCall: (done, total) => {
-          if (process.stderr.isTTY) process.stderr.write(`\rcall ${done}/${total}${done === total ? '\n' : ''}`);
-        },
+        onCall: (done, total) => progress('call', done, total),
       });
       if (args.json) io.out(JSON.stringify(report, null, 2));
       else for (const line of formatToneReport(report)) io.out(line);

@@ -6,8 +6,25 @@ export function formatToneReport(report: ToneEvalReport): string[] {
   const lines: string[] = [];
   lines.push(`${report.dataset}: ${report.speakers} speakers, ${report.files} files; per file, alert overlap up to 1.5 s after a file ends`);
   lines.push('');
+  lines.push(...runsTable(report.runs));
+  lines.push('');
+  lines.push('Per speaker: TP/FP/FN/TN F1');
+  const speakers = report.runs[0]?.speakers.map((s) => s.speaker) ?? [];
+  const speakerRows = speakers.map((speaker) => [
+    speaker,
+    ...report.runs.map((r) => {
+      const s = r.speakers.find((x) => x.speaker === speaker);
+      return s === undefined ? '-' : `${s.tp}/${s.fp}/${s.fn}/${s.tn} ${fixed(s.f1)}`;
+    }),
+  ]);
+  lines.push(...table(['speaker', ...report.runs.map((r) => `${r.order} ${r.format}`)], speakerRows));
+  return lines;
+}
+
+/** One row per order and format: counts, P/R/F1, false alerts by emotion, latency. */
+export function runsTable(runs: readonly RunResult[]): string[] {
   const header = ['order', 'format', 'TP', 'FP', 'FN', 'TN', 'precision', 'recall', 'F1', 'false alerts', 'latency median', 'p90'];
-  const rows = report.runs.map((r) => [
+  const rows = runs.map((r) => [
     r.order,
     r.format,
     String(r.overall.tp),
@@ -21,19 +38,7 @@ export function formatToneReport(report: ToneEvalReport): string[] {
     seconds(r.latency.medianMs),
     seconds(r.latency.p90Ms),
   ]);
-  lines.push(...table(header, rows));
-  lines.push('');
-  lines.push('Per speaker: TP/FP/FN/TN F1');
-  const speakers = report.runs[0]?.speakers.map((s) => s.speaker) ?? [];
-  const speakerRows = speakers.map((speaker) => [
-    speaker,
-    ...report.runs.map((r) => {
-      const s = r.speakers.find((x) => x.speaker === speaker);
-      return s === undefined ? '-' : `${s.tp}/${s.fp}/${s.fn}/${s.tn} ${fixed(s.f1)}`;
-    }),
-  ]);
-  lines.push(...table(['speaker', ...report.runs.map((r) => `${r.order} ${r.format}`)], speakerRows));
-  return lines;
+  return table(header, rows);
 }
 
 function falseAlerts(run: RunResult): string {
@@ -49,7 +54,7 @@ function seconds(ms: number | null): string {
   return ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`;
 }
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];

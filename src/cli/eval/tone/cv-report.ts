@@ -1,0 +1,47 @@
+import type { CrossValidationReport, Objective, Verdict } from './cross-validate.js';
+import { runsTable, table } from './report.js';
+
+/** The cross-validation as text: held-out table and verdict, the folds' choices, then the in-sample figures. */
+export function formatCrossValidation(report: CrossValidationReport): string[] {
+  const lines: string[] = [];
+  const axes = report.grid.map((a) => `${a.option} ${a.values.join('|')}`).join(', ');
+  lines.push(`${report.dataset}: ${report.speakers} speakers, ${report.files} files; ${report.folds.length}-fold cross-validation over speakers`);
+  lines.push(`grid of ${report.gridSize} settings: ${axes}`);
+  lines.push('');
+  lines.push('Held out (each fold searched on the other speakers, scored on its own; pooled):');
+  lines.push(...runsTable(report.heldOut));
+  lines.push(...verdictLines(report.heldOutVerdict));
+  lines.push('');
+  lines.push('Folds:');
+  lines.push(
+    ...table(
+      ['fold', 'held out', 'chosen', 'training: false alerts (most of the neighbours), worst F1 margin, mean F1'],
+      report.folds.map((f) => [String(f.fold), f.heldOut.join(' '), setting(f.chosen), objective(f.training)]),
+    ),
+  );
+  lines.push('');
+  lines.push(`Configured options, all speakers (in-sample if they were tuned on this set):`);
+  lines.push(...runsTable(report.configured));
+  lines.push('');
+  lines.push(`The search on all speakers chooses ${setting(report.allSpeakersChoice.chosen)} (in-sample; its held-out estimate is the table above):`);
+  lines.push(...runsTable(report.allSpeakersChoice.runs));
+  return lines;
+}
+
+function verdictLines(v: Verdict): string[] {
+  const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  return [
+    `targets held out: calm-first F1 >= 0.90 ${mark(v.calmFirstF1)}; angry-first F1 >= 0.80 ${mark(v.angryFirstF1)}; ` +
+      `0 false alerts on calm files ${mark(v.noFalseAlerts)}; median latency <= 1.5 s ${mark(v.medianLatency)}`,
+  ];
+}
+
+function setting(values: Record<string, number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+function objective(o: Objective): string {
+  return `${o.falseAlerts} (${o.neighbourFalseAlerts}), ${o.worstMargin >= 0 ? '+' : ''}${o.worstMargin.toFixed(3)}, ${o.meanF1.toFixed(3)}${o.latencyOk ? '' : ' (latency over target)'}`;
+}
