@@ -100,7 +100,7 @@ function mediaMessages(sender: TwilioSender, call: GeneratedCall, dropOutbound: 
 }
 
 describe('Twilio Media Streams on /v1/twilio (real libvosk, real Redis)', () => {
-  const live = useLiveService('ingest-twilio', { keywords: CALL_KEYWORDS, server: { startTimeoutMs: 2000 } });
+  const live = useLiveService('ingest-twilio', { keywords: CALL_KEYWORDS });
 
   it('turns a both_tracks stream into a two-party call: transcripts, keyword alert, summary with custom parameters; lost packets keep their timestamps', async () => {
     const { svc, redis, keys } = live;
