@@ -6,17 +6,20 @@
  *
  * Measures, in the page: long tasks (PerformanceObserver 'longtask': Chromium reports tasks over
  * 50 ms only) and a 50 ms timer's lateness (bounded by the longest task that held the main thread);
- * in the engine (bench/service-child.ts): event-loop delay p99 with the console off and no browser
- * (baseline) against the console on with the browser attached, under the same Redis traffic.
+ * Chromium's own count of the renderer main thread's scripting, layout and style time per second
+ * (CDP Performance.getMetrics in thread time: far less sensitive to the machine's other load than
+ * long tasks); in the engine (bench/service-child.ts): event-loop delay p99 and main-thread busy time
+ * with the console off and no browser (baseline, before and after) against the console on with the
+ * browser attached, under the same Redis traffic.
  * Results: bench/results/console-latest.json.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type CDPSession, type Page } from 'playwright-core';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 import type { AlertSeverity } from '../src/events/schema.js';
 import { createLogger } from '../src/log/logger.js';
@@ -31,12 +34,21 @@ const EVENTS_PER_CALL_PER_SECOND = 5;
 const TICK_MS = 50;
 const VIEW_MS = 20_000;
 const KEY = 'bench-console-key-0123456789';
+/** With VOC_BENCH_PROFILE=<dir>, the page's CPU profile of each view is written there (open in Chromium's DevTools). */
+const PROFILE_DIR = process.env.VOC_BENCH_PROFILE;
 const SEVERITIES: AlertSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
 interface EngineLoop {
   p50: number;
   p99: number;
   max: number;
+}
+
+interface EnginePhase {
+  loop: EngineLoop;
+  /** Main-thread busy time (event-loop utilization) and process CPU, per second of the phase. */
+  mainThreadBusyMsPerS: number;
+  cpuMsPerS: number;
 }
 
 /** Simulated traffic: every TICK_MS, the events due across all calls, round-robin. */
@@ -101,8 +113,12 @@ async function startCalls(publisher: RedisCallPublisher, prefix: string): Promis
 }
 
 /** One engine process with the console on or off, under the traffic, for `ms`; its loop delay. */
-async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean, during: (port: number) => Promise<unknown>): Promise<{ loop: EngineLoop; result: unknown }> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean, during: (port: number) => Promise<unknown>): Promise<EnginePhase & { result: unknown }> {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The engine's CPU profile too (written at exit), named after the phase.
+    execArgv: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=engine-console-${consoleOn ? 'on' : 'off'}-${Date.now()}.cpuprofile`] : [],
+  });
   const ask = ipc(child);
   try {
     await ask(undefined, 'ready');
@@ -122,9 +138,16 @@ async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean,
       'started',
     );
     await ask({ cmd: 'begin' }, 'begun');
+    const began = performance.now();
     const result = await during(started.httpPort as number);
     const ended = await ask({ cmd: 'end' }, 'ended');
-    return { loop: ended.eventLoopDelayMs as EngineLoop, result };
+    const seconds = (performance.now() - began) / 1000;
+    return {
+      loop: ended.eventLoopDelayMs as EngineLoop,
+      mainThreadBusyMsPerS: round((ended.mainThreadBusyMs as number) / seconds),
+      cpuMsPerS: round(((ended.cpuUserMs as number) + (ended.cpuSystemMs as number)) / seconds),
+      result,
+    };
   } finally {
     child.send({ cmd: 'exit' });
   }
@@ -133,14 +156,56 @@ async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean,
 const PAGE_PROBES = `(() => {
   window.__long = [];
   window.__lag = [];
+  window.__feedBytes = 0;
+  // Counts what the live feed delivers (the page's own socket), to compare server-side filtering.
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => { window.__feedBytes += typeof e.data === 'string' ? e.data.length : 0; });
+    }
+  };
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
   let last = performance.now();
   setInterval(() => { const now = performance.now(); window.__lag.push(Math.max(0, now - last - 50)); last = now; }, 50);
 })()`;
 
-async function pageSample(page: Page): Promise<{ longTasks: number[]; lag: number[] }> {
-  const sample = (await page.evaluate('({ longTasks: window.__long.splice(0), lag: window.__lag.splice(0) })')) as { longTasks: number[]; lag: number[] };
-  return sample;
+interface PageSample {
+  longTasks: number[];
+  lag: number[];
+  /** Chromium's own accounting of the renderer main thread (CDP Performance.getMetrics), ms per second of the view. */
+  busy: Record<'scriptMsPerS' | 'layoutMsPerS' | 'styleMsPerS' | 'taskMsPerS', number>;
+  /** Live-feed bytes and messages received per second. */
+  feedBytesPerS: number;
+}
+
+/** Cumulative main-thread times (seconds) as Chromium counts them. */
+async function rendererTimes(cdp: CDPSession): Promise<Record<string, number>> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+/** Samples one view: resets the probes, waits `ms`, then reads them and the renderer's busy times. */
+async function sampleView(page: Page, cdp: CDPSession, ms: number, profileName?: string): Promise<PageSample> {
+  await page.evaluate('window.__long.splice(0); window.__lag.splice(0); window.__feedBytes = 0');
+  const before = await rendererTimes(cdp);
+  const started = performance.now();
+  if (profileName) await cdp.send('Profiler.start');
+  await page.waitForTimeout(ms);
+  if (profileName) {
+    const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+    writeFileSync(join(PROFILE_DIR!, `${profileName}.cpuprofile`), JSON.stringify(profile));
+  }
+  const after = await rendererTimes(cdp);
+  const seconds = (performance.now() - started) / 1000;
+  const perS = (name: string) => round(((after[name] ?? 0) - (before[name] ?? 0)) * 1000 / seconds);
+  const probes = (await page.evaluate('({ longTasks: window.__long.splice(0), lag: window.__lag.splice(0), feedBytes: window.__feedBytes })')) as { longTasks: number[]; lag: number[]; feedBytes: number };
+  return {
+    longTasks: probes.longTasks,
+    lag: probes.lag,
+    busy: { scriptMsPerS: perS('ScriptDuration'), layoutMsPerS: perS('LayoutDuration'), styleMsPerS: perS('RecalcStyleDuration'), taskMsPerS: perS('TaskDuration') },
+    feedBytesPerS: Math.round(probes.feedBytes / seconds),
+  };
 }
 
 function quantile(values: number[], q: number): number {
@@ -149,8 +214,10 @@ function quantile(values: number[], q: number): number {
   return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
 }
 
-function summarize({ longTasks, lag }: { longTasks: number[]; lag: number[] }) {
+function summarize({ longTasks, lag, busy, feedBytesPerS }: PageSample) {
   return {
+    ...busy,
+    feedBytesPerS,
     longTasks: longTasks.length,
     longTaskP95Ms: quantile(longTasks, 0.95),
     longTaskMaxMs: round(Math.max(0, ...longTasks)),
@@ -168,20 +235,21 @@ async function browse(port: number): Promise<Record<string, unknown>> {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.addInitScript({ content: PAGE_PROBES });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    await cdp.send('Profiler.enable');
     await page.goto(`http://127.0.0.1:${port}/console`);
     await page.fill('#key', KEY);
     await page.press('#key', 'Enter');
     await page.waitForSelector('#connection:text("live")');
     await page.waitForSelector('tr[data-call-id]');
-    await pageSample(page); // discard the load and sign-in
-    await page.waitForTimeout(VIEW_MS);
-    const board = summarize(await pageSample(page));
+    await page.waitForTimeout(1000); // the load and sign-in are not measured
+    const board = summarize(await sampleView(page, cdp, VIEW_MS, PROFILE_DIR && 'console-board'));
     const rows = Number(await page.evaluate('document.querySelectorAll("tr[data-call-id]").length'));
     await page.click('a[href="#/alerts"]');
     await page.waitForSelector('[data-alert-id]');
-    await pageSample(page);
-    await page.waitForTimeout(VIEW_MS);
-    const alerts = summarize(await pageSample(page));
+    await page.waitForTimeout(1000);
+    const alerts = summarize(await sampleView(page, cdp, VIEW_MS, PROFILE_DIR && 'console-alerts'));
     const connection = String(await page.evaluate('document.getElementById("connection").textContent'));
     return { board: { ...board, rows }, alerts, connectionAtEnd: connection };
   } finally {
@@ -191,6 +259,7 @@ async function browse(port: number): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'voc-bench-console-'));
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const modelDir = join(work, 'tiny');
   generateTinyModel(modelDir);
   const prefix = `vocbench:console:${Date.now()}`;
@@ -201,23 +270,33 @@ async function main(): Promise<void> {
     const traffic = startTraffic(publisher, prefix);
     const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     process.stderr.write('bench console: baseline (console off, no browser) ...\n');
-    const baseline = await enginePhase(modelDir, prefix, false, () => wait(2 * VIEW_MS));
+    const loadBefore = loadavg();
+    const baseline = await enginePhase(modelDir, prefix, false, () => wait(VIEW_MS));
     process.stderr.write('bench console: console on, Chromium on the board then the alert feed ...\n');
     const withConsole = await enginePhase(modelDir, prefix, true, (port) => browse(port));
+    process.stderr.write('bench console: baseline again (the machine is shared: its load drifts) ...\n');
+    const baselineAfter = await enginePhase(modelDir, prefix, false, () => wait(VIEW_MS));
+    const loadAfter = loadavg();
     traffic.stop();
+    const baselineP99 = (baseline.loop.p99 + baselineAfter.loop.p99) / 2;
     const out = {
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
+      /** 1-minute load average before and after the run: the cores are shared with other work. */
+      loadAverage1m: { before: round(loadBefore[0]!), after: round(loadAfter[0]!) },
       calls: CALLS,
       eventsPerCallPerSecond: EVENTS_PER_CALL_PER_SECOND,
       eventsSent: traffic.events(),
       page: withConsole.result,
-      engineLoopMs: {
-        baseline: baseline.loop,
-        withConsole: withConsole.loop,
-        p99RiseMs: round(withConsole.loop.p99 - baseline.loop.p99),
+      engine: {
+        baseline: { loopMs: baseline.loop, mainThreadBusyMsPerS: baseline.mainThreadBusyMsPerS, cpuMsPerS: baseline.cpuMsPerS },
+        withConsole: { loopMs: withConsole.loop, mainThreadBusyMsPerS: withConsole.mainThreadBusyMsPerS, cpuMsPerS: withConsole.cpuMsPerS },
+        baselineAfter: { loopMs: baselineAfter.loop, mainThreadBusyMsPerS: baselineAfter.mainThreadBusyMsPerS, cpuMsPerS: baselineAfter.cpuMsPerS },
+        /** Console-on p99 against the mean of the two baselines around it. */
+        loopP99RiseMs: round(withConsole.loop.p99 - baselineP99),
+        mainThreadBusyRiseMsPerS: round(withConsole.mainThreadBusyMsPerS - (baseline.mainThreadBusyMsPerS + baselineAfter.mainThreadBusyMsPerS) / 2),
       },
     };
     const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');

@@ -72,6 +72,12 @@ export type LiveMessage =
   | { type: 'driver'; event: DriverEvent }
   | { type: 'spike'; event: SpikeChannelEvent };
 
+/** What the browser sends on the live feed: the call it shows (its transcript lines are sent to it), or none. */
+export interface WatchRequest {
+  type: 'watch';
+  callId?: string;
+}
+
 /** GET /console/api/drivers: top drivers per department with a trend, and the spikes. */
 export interface DriversView {
   report: DriversReport;

@@ -5,7 +5,16 @@ import { useLiveService } from '../helpers/live-service.js';
 
 const KEY = 'console-bp-key-0123456789';
 
-/** A browser that never reads: a raw WebSocket handshake, then the socket is paused for good. */
+/** A client-to-server WebSocket text frame (masked, as browsers send them), payload under 126 bytes. */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
+}
+
+const WATCH = JSON.stringify({ type: 'watch', callId: 'bp-call' });
+
+/** A browser that watches the call, then never reads: a raw WebSocket handshake, then the socket is paused for good. */
 function stalledFeedClient(port: number): Promise<{ closed: Promise<void>; resume(): void }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => {
@@ -16,6 +25,7 @@ function stalledFeedClient(port: number): Promise<{ closed: Promise<void>; resum
     });
     socket.once('data', (head) => {
       if (!head.toString().startsWith('HTTP/1.1 101')) return reject(new Error(`handshake refused: ${head.toString().split('\r\n')[0]}`));
+      socket.write(maskedTextFrame(WATCH));
       socket.pause();
       resolve({ closed: new Promise((done) => socket.once('close', () => done())), resume: () => socket.resume() });
     });
@@ -42,6 +52,16 @@ describe('console live feed backpressure (real engine, real Redis)', () => {
       }
     });
     await new Promise((resolve) => healthy.once('open', resolve));
+    healthy.send(WATCH);
+    // A browser on the board (watching no call) gets no transcript lines at all.
+    const onBoard = new WebSocket(svc.wsUrl('/console/live'), { headers: { 'x-api-key': KEY } });
+    let boardLines = 0;
+    onBoard.on('message', (data) => {
+      boardLines += (JSON.parse(data.toString()) as Array<{ type: string }>).filter((m) => m.type === 'transcript').length;
+    });
+    await new Promise((resolve) => onBoard.once('open', resolve));
+    // The watch requests are read before the lines arrive.
+    await new Promise((resolve) => setTimeout(resolve, 500));
 
     // 4000 transcript lines of ~4 KB (16 MB, more than the kernel's socket buffers hold) through
     // Redis pub/sub, as engines publish them.
@@ -65,6 +85,8 @@ describe('console live feed backpressure (real engine, real Redis)', () => {
     while (!sawLast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(sawLast).toBe(true);
     expect(received).toBe(4000);
+    expect(boardLines).toBe(0);
     healthy.close();
+    onBoard.close();
   }, 60_000);
 });

@@ -197,8 +197,9 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     await page.fill('#me', 'Dana');
     const rowA = page.locator(`li[data-alert-id="${alertIds[0]}"]`);
     await rowA.locator('button:text("Acknowledge")').click();
+    await rowA.locator('button:text-is("Assign to…")').click();
     await rowA.locator('input.assign').fill('Lee');
-    await rowA.locator('button:text("Assign")').click();
+    await rowA.locator('button:text-is("Assign")').click();
     const rowB = pageB.locator(`li[data-alert-id="${alertIds[0]}"]`);
     await rowB.locator('.ack-state:text("Acknowledged by Dana")').waitFor({ timeout: 5000 });
     await rowB.locator('.assignee:text("Assigned to Lee")').waitFor({ timeout: 5000 });

@@ -1,7 +1,18 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { BoardCall } from '../wire.js';
 import { clock } from './format.js';
+import { memo } from './memo.js';
 import { SEVERITIES, type ConsoleState } from './state.js';
+
+/**
+ * Only the rows on screen, and this many above and below, are drawn (the others are blank space of
+ * the same height): a busy board changes every row every second, and drawing the few that can be
+ * seen keeps that cheap whatever the number of calls. Tab moves through the links as usual: focusing
+ * a row scrolls it into view, which draws the rows around it.
+ */
+const OVERSCAN_ROWS = 25;
+/** Row height until one is measured (CSS keeps rows on one line). */
+const DEFAULT_ROW_PX = 30;
 
 type SortKey = 'started' | 'duration' | 'alerts' | 'severity' | 'callId';
 const SORTS: Array<{ key: SortKey; label: string }> = [
@@ -12,8 +23,20 @@ const SORTS: Array<{ key: SortKey; label: string }> = [
   { key: 'callId', label: 'Call id' },
 ];
 
+/** Parsed start times (Date.parse per comparison was most of a sort). */
+const startedMs = new Map<string, number>();
+function started(call: BoardCall): number {
+  let ms = startedMs.get(call.startedAt);
+  if (ms === undefined) {
+    if (startedMs.size > 10_000) startedMs.clear();
+    ms = Date.parse(call.startedAt);
+    startedMs.set(call.startedAt, ms);
+  }
+  return ms;
+}
+
 function durationMs(call: BoardCall, now: number): number {
-  return call.durationMs ?? Math.max(0, now - Date.parse(call.startedAt));
+  return call.durationMs ?? Math.max(0, now - started(call));
 }
 
 function compare(key: SortKey, now: number): (a: BoardCall, b: BoardCall) => number {
@@ -27,21 +50,72 @@ function compare(key: SortKey, now: number): (a: BoardCall, b: BoardCall) => num
     case 'callId':
       return (a, b) => a.callId.localeCompare(b.callId);
     case 'started':
-      return (a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt);
+      return (a, b) => started(b) - started(a);
   }
 }
 
-/** Live calls board: every instance's calls from Redis, filterable and sortable. */
-export function Board({ state, now }: { state: ConsoleState; now: number }) {
+/** One call's row: drawn again only when the call changed or its duration reads differently. */
+const BoardRow = memo(function BoardRow({ call: c, duration, index }: { call: BoardCall; duration: string; index: number }) {
+  return (
+    <tr data-call-id={c.callId} aria-rowindex={index + 2}>
+      <td>
+        <a href={`#/call/${encodeURIComponent(c.callId)}`}>{c.callId}</a>
+      </td>
+      <td>{c.parties.join(', ')}</td>
+      <td class="num">{duration}</td>
+      <td title={c.department}>{c.driver ? `${c.driver}${c.department ? ` (${c.department})` : ''}` : '–'}</td>
+      <td title={c.tags.join(', ')}>{c.tags.join(', ')}</td>
+      <td>{c.raisedTone ? <span class="badge sev-high">raised</span> : 'calm'}</td>
+      <td class="num">{c.alertCount > 0 ? <span class={`badge sev-${c.maxSeverity ?? 'info'}`}>{c.alertCount}</span> : '0'}</td>
+      <td>{c.state}</td>
+    </tr>
+  );
+});
+
+/** Blank space standing for rows not drawn (set through the CSSOM, which the CSP allows). */
+function Spacer({ px }: { px: number }) {
+  return (
+    <tr aria-hidden="true" class="spacer">
+      <td colSpan={8} style={{ height: `${px}px` }} />
+    </tr>
+  );
+}
+
+/**
+ * Live calls board: every instance's calls from Redis, filterable and sortable. Renders when the
+ * calls change (callsVersion) or the clock ticks, not for every alert feed or transcript update.
+ */
+export const Board = memo(function Board({ state, now }: { state: ConsoleState; now: number; callsVersion: number }) {
   const [filter, setFilter] = useState('');
   const [show, setShow] = useState<'active' | 'ended' | 'all'>('active');
   const [sort, setSort] = useState<SortKey>('started');
+  const body = useRef<HTMLTableSectionElement>(null);
+  const [view, setView] = useState({ top: 0, height: 900, rowPx: DEFAULT_ROW_PX });
+  useEffect(() => {
+    const measure = () => {
+      const el = body.current;
+      if (!el) return;
+      const row = el.querySelector('tr[data-call-id]');
+      const next = { top: el.getBoundingClientRect().top, height: window.innerHeight, rowPx: row?.getBoundingClientRect().height || DEFAULT_ROW_PX };
+      setView((v) => (Math.abs(v.top - next.top) < 1 && v.height === next.height && v.rowPx === next.rowPx ? v : next));
+    };
+    measure();
+    window.addEventListener('scroll', measure, { passive: true });
+    window.addEventListener('resize', measure);
+    return () => {
+      window.removeEventListener('scroll', measure);
+      window.removeEventListener('resize', measure);
+    };
+  }, []);
   const needle = filter.trim().toLowerCase();
-  const calls = [...state.calls.values()]
+  const all = [...state.calls.values()];
+  const calls = all
     .filter((c) => show === 'all' || c.state === show)
     .filter((c) => !needle || [c.callId, c.driver ?? '', c.department ?? '', ...c.parties, ...c.tags].some((s) => s.toLowerCase().includes(needle)))
     .sort(compare(sort, now));
-  const active = [...state.calls.values()].filter((c) => c.state === 'active').length;
+  const active = all.filter((c) => c.state === 'active').length;
+  const first = Math.max(0, Math.min(calls.length, Math.floor(-view.top / view.rowPx) - OVERSCAN_ROWS));
+  const last = Math.max(first, Math.min(calls.length, Math.ceil((view.height - view.top) / view.rowPx) + OVERSCAN_ROWS));
 
   return (
     <section aria-labelledby="board-title">
@@ -69,7 +143,7 @@ export function Board({ state, now }: { state: ConsoleState; now: number }) {
           </select>
         </label>
       </div>
-      <table class="board">
+      <table class="board" aria-rowcount={calls.length + 1}>
         <thead>
           <tr>
             <th scope="col">Call</th>
@@ -82,26 +156,15 @@ export function Board({ state, now }: { state: ConsoleState; now: number }) {
             <th scope="col">State</th>
           </tr>
         </thead>
-        <tbody>
-          {calls.map((c) => (
-            <tr key={c.callId} data-call-id={c.callId}>
-              <td>
-                <a href={`#/call/${encodeURIComponent(c.callId)}`}>{c.callId}</a>
-              </td>
-              <td>{c.parties.join(', ')}</td>
-              <td class="num">{clock(durationMs(c, now))}</td>
-              <td>{c.driver ? `${c.driver}${c.department ? ` (${c.department})` : ''}` : '–'}</td>
-              <td>{c.tags.join(', ')}</td>
-              <td>{c.raisedTone ? <span class="badge sev-high">raised</span> : 'calm'}</td>
-              <td class="num">
-                {c.alertCount > 0 ? <span class={`badge sev-${c.maxSeverity ?? 'info'}`}>{c.alertCount}</span> : '0'}
-              </td>
-              <td>{c.state}</td>
-            </tr>
+        <tbody ref={body}>
+          {first > 0 && <Spacer px={first * view.rowPx} />}
+          {calls.slice(first, last).map((c, i) => (
+            <BoardRow key={c.callId} call={c} duration={clock(durationMs(c, now))} index={first + i} />
           ))}
+          {last < calls.length && <Spacer px={(calls.length - last) * view.rowPx} />}
         </tbody>
       </table>
       {calls.length === 0 && <p class="empty">No {show === 'all' ? '' : show} calls.</p>}
     </section>
   );
-}
+});

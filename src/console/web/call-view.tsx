@@ -1,9 +1,11 @@
 import type uPlot from 'uplot';
 import type { AlertEvent, CallSummary, Evidence, TranscriptEvent } from '../../events/schema.js';
-import type { CallDetail } from '../wire.js';
+import { useState } from 'preact/hooks';
+import type { AlertEntry, CallDetail } from '../wire.js';
 import { AlertRow } from './alerts-view.js';
 import { Chart } from './chart.js';
 import { clock, percent, timeOfDay } from './format.js';
+import { memo } from './memo.js';
 import { SEVERITIES, type ConsoleState } from './state.js';
 
 /** Summary sections as docs/analytics.md describes them (only the fields shown here). */
@@ -31,17 +33,31 @@ function section<T>(summary: CallSummary | undefined, name: string): T | undefin
   return typeof value === 'object' && value !== null ? (value as T) : undefined;
 }
 
-/** A transcript line with the words that an alert matched marked. */
-function Line({ line, alerts }: { line: TranscriptEvent; alerts: AlertEvent[] }) {
+/** Lines drawn per party at first (the latest); "Show earlier lines" draws them all. Bounds the DOM of long calls. */
+const RECENT_LINES = 300;
+
+/** Indexes of the line's words that an alert matched, comma-separated ('' for none). */
+function matchedWords(line: TranscriptEvent, alerts: AlertEvent[]): string {
+  if (line.words.length === 0) return '';
   const hits = alerts.filter((a) => a.phrase && (a.party === undefined || a.party === line.party) && a.startMs < line.endMs + 50 && a.endMs > line.startMs - 50);
-  const matched = (w: { startMs: number; endMs: number }) => hits.some((a) => w.startMs >= a.startMs - 50 && w.endMs <= a.endMs + 50);
+  if (hits.length === 0) return '';
+  const marked: number[] = [];
+  line.words.forEach((w, i) => {
+    if (hits.some((a) => w.startMs >= a.startMs - 50 && w.endMs <= a.endMs + 50)) marked.push(i);
+  });
+  return marked.join(',');
+}
+
+/** A transcript line with the words that an alert matched marked; drawn again only when its marks change. */
+const Line = memo(function Line({ line, marks }: { line: TranscriptEvent; marks: string }) {
+  const marked = new Set(marks ? marks.split(',').map(Number) : []);
   const words = line.words.length > 0 ? line.words : line.text.split(/\s+/).map((word) => ({ word, startMs: line.startMs, endMs: line.startMs }));
   return (
     <li class="line" data-party={line.party} data-line={`${line.party}:${line.utterance}`}>
       <span class="muted time">{clock(line.startMs)}</span>{' '}
       {words.map((w, i) => {
         const text = `${i > 0 ? ' ' : ''}`;
-        return line.words.length > 0 && matched(w) ? (
+        return marked.has(i) ? (
           <>
             {text}
             <mark>{w.word}</mark>
@@ -52,6 +68,26 @@ function Line({ line, alerts }: { line: TranscriptEvent; alerts: AlertEvent[] })
       })}
     </li>
   );
+});
+
+function PartyLines({ party, lines, alerts }: { party: string; lines: TranscriptEvent[]; alerts: AlertEvent[] }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? lines : lines.slice(-RECENT_LINES);
+  return (
+    <section aria-label={`${party} transcript`} class="party">
+      <h3>{party}</h3>
+      {shown.length < lines.length && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show {lines.length - shown.length} earlier lines
+        </button>
+      )}
+      <ol>
+        {shown.map((t) => (
+          <Line key={`${t.party}-${t.utterance}`} line={t} marks={matchedWords(t, alerts)} />
+        ))}
+      </ol>
+    </section>
+  );
 }
 
 function Transcript({ detail, alerts }: { detail: CallDetail; alerts: AlertEvent[] }) {
@@ -59,16 +95,7 @@ function Transcript({ detail, alerts }: { detail: CallDetail; alerts: AlertEvent
   return (
     <div class="transcript">
       {parties.map((party) => (
-        <section aria-label={`${party} transcript`} class="party">
-          <h3>{party}</h3>
-          <ol>
-            {detail.transcript
-              .filter((t) => t.party === party)
-              .map((t) => (
-                <Line key={`${t.party}-${t.utterance}`} line={t} alerts={alerts} />
-              ))}
-          </ol>
-        </section>
+        <PartyLines key={party} party={party} lines={detail.transcript.filter((t) => t.party === party)} alerts={alerts} />
       ))}
     </div>
   );
@@ -194,15 +221,18 @@ function Scorecard({ summary }: { summary: CallSummary | undefined }) {
   );
 }
 
-/** One call: live transcript with matches marked, alerts, charts, talk measures, scorecard, summary. */
-export function CallView({ state, me }: { state: ConsoleState; me: string }) {
+/**
+ * One call: live transcript with matches marked, alerts, charts, talk measures, scorecard, summary.
+ * Renders when the open call's data changes (detailVersion), not for other calls' updates.
+ */
+export const CallView = memo(function CallView({ state, me }: { state: ConsoleState; me: string; detailVersion: number }) {
   const detail = state.detail;
   if (!detail) return <p>Loading call…</p>;
   const { call, summary } = detail;
-  const alerts = detail.alerts
-    .map((a) => a.event)
-    .filter((e): e is AlertEvent => e.type === 'alert' && !state.withdrawn.has(e.id))
-    .sort((a, b) => a.startMs - b.startMs);
+  const entries = detail.alerts
+    .filter((a): a is AlertEntry & { event: AlertEvent } => a.event.type === 'alert' && !state.withdrawn.has(a.event.id))
+    .sort((a, b) => a.event.startMs - b.event.startMs);
+  const alerts = entries.map((a) => a.event);
   return (
     <article aria-labelledby="call-title">
       <h2 id="call-title">
@@ -217,8 +247,8 @@ export function CallView({ state, me }: { state: ConsoleState; me: string }) {
       <Transcript detail={detail} alerts={alerts} />
       <h3>Alerts</h3>
       <ul class="alerts">
-        {alerts.map((a) => (
-          <AlertRow key={a.id} entry={{ streamId: '', event: a }} ack={state.acks.get(a.id)} withdrawn={false} me={me} />
+        {entries.map((a) => (
+          <AlertRow key={a.event.id} entry={a} ack={state.acks.get(a.event.id)} withdrawn={false} me={me} />
         ))}
       </ul>
       {alerts.length === 0 && <p class="empty">No alerts.</p>}
@@ -242,4 +272,4 @@ export function CallView({ state, me }: { state: ConsoleState; me: string }) {
       )}
     </article>
   );
-}
+});

@@ -19,6 +19,8 @@ export interface ChartProps {
 export function Chart({ title, data, series, yRange, yValues, height = 180, xTime = false }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  /** The data the plot shows. */
+  const drawn = useRef<uPlot.AlignedData | null>(null);
   const shape = series.map((s) => s.label).join('|');
 
   useEffect(() => {
@@ -37,6 +39,7 @@ export function Chart({ title, data, series, yRange, yValues, height = 180, xTim
       legend: { show: true },
     };
     plot.current = new uPlot(options, data, el);
+    drawn.current = data;
     return () => {
       plot.current?.destroy();
       plot.current = null;
@@ -45,9 +48,23 @@ export function Chart({ title, data, series, yRange, yValues, height = 180, xTim
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, title]);
 
+  // Views pass fresh arrays on every render: redraw only when the values changed.
   useEffect(() => {
-    plot.current?.setData(data);
+    if (!plot.current || (drawn.current && sameData(drawn.current, data))) return;
+    plot.current.setData(data);
+    drawn.current = data;
   }, [data]);
 
   return <div class="chart" ref={box} role="img" aria-label={title} />;
+}
+
+function sameData(a: uPlot.AlignedData, b: uPlot.AlignedData): boolean {
+  if (a.length !== b.length) return false;
+  for (let s = 0; s < a.length; s++) {
+    const x = a[s]!;
+    const y = b[s]!;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
 }

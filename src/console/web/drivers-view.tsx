@@ -3,7 +3,7 @@ import type { DriversView as DriversData } from '../wire.js';
 import { api } from './api.js';
 import { Chart } from './chart.js';
 import { percent, timeOfDay } from './format.js';
-import type { ConsoleState } from './state.js';
+import { memo } from './memo.js';
 
 const PERIODS = [
   { ms: 3_600_000, label: 'last hour' },
@@ -20,8 +20,11 @@ function trend(rate: number, previous: number): string {
   return `${change > 0 ? '▲ up' : '▼ down'} ${Math.round(Math.abs(change) * 100)} %`;
 }
 
-/** Drivers per department with their trend, and the spikes, from the cross-call layer (docs/voc.md). */
-export function DriversView({ state }: { state: ConsoleState }) {
+/**
+ * Drivers per department with their trend, and the spikes, from the cross-call layer (docs/voc.md).
+ * Renders for its own data and spike events only, not for every live update.
+ */
+export const DriversView = memo(function DriversView({ spikeVersion }: { spikeVersion: number }) {
   const [periodMs, setPeriodMs] = useState(PERIODS[0]!.ms);
   const [data, setData] = useState<DriversData | undefined>();
   const [error, setError] = useState('');
@@ -39,7 +42,7 @@ export function DriversView({ state }: { state: ConsoleState }) {
       },
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
-  }, [periodMs, tick, state.spikeVersion]);
+  }, [periodMs, tick, spikeVersion]);
 
   const departments = Object.keys(data?.trend.departments ?? {}).sort();
   return (
@@ -148,4 +151,4 @@ export function DriversView({ state }: { state: ConsoleState }) {
       )}
     </section>
   );
-}
+});

@@ -1,4 +1,4 @@
-import type { LiveMessage } from '../wire.js';
+import type { LiveMessage, WatchRequest } from '../wire.js';
 import { api } from './api.js';
 import type { ConsoleState } from './state.js';
 
@@ -29,6 +29,22 @@ export class LiveConnection {
     this.socket?.close();
   }
 
+  /**
+   * Opens a call (or none): the feed then sends that call's transcript lines. Sent before the call's
+   * detail is loaded, so no line falls between the load and the feed (the state keeps the early ones).
+   */
+  watch(callId: string | undefined): void {
+    this.state.watch(callId);
+    this.sendWatch();
+  }
+
+  private sendWatch(): void {
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    const request: WatchRequest = { type: 'watch', ...(this.state.watchedCallId ? { callId: this.state.watchedCallId } : {}) };
+    socket.send(JSON.stringify(request));
+  }
+
   private open(): void {
     const resumeFrom = this.state.lastAlertId;
     const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/console/live`);
@@ -37,6 +53,7 @@ export class LiveConnection {
     socket.onmessage = (event: MessageEvent<string>) => this.state.apply(JSON.parse(event.data) as LiveMessage[]);
     socket.onopen = () => {
       this.retries = 0;
+      this.sendWatch();
       void this.catchUp(resumeFrom).then(
         () => this.state.setConnection('live'),
         () => socket.close(),

@@ -45,8 +45,10 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
   const live = useMemo(
     () =>
       new LiveConnection(state, async () => {
-        const watched = parseRoute(location.hash);
-        if (watched.view === 'call') state.setDetail(await api.call(watched.callId));
+        const callId = state.watchedCallId;
+        if (!callId) return;
+        const detail = await api.call(callId);
+        if (state.watchedCallId === callId) state.setDetail(detail);
       }),
     [state],
   );
@@ -65,19 +67,28 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
   }, [state, live, onUnauthorized]);
 
   useEffect(() => {
-    state.setDetail(undefined);
+    // Watch first (the feed sends the call's lines from then on), then load what Redis has.
+    live.watch(callId);
     if (!callId) return;
     api.call(callId).then(
-      (detail) => state.setDetail(detail),
+      (detail) => {
+        if (state.watchedCallId === callId) state.setDetail(detail);
+      },
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
-  }, [callId, state]);
+  }, [callId, state, live]);
 
   // The summary is written at the call's end: reload the open call when it ends.
   const ended = state.detail?.call.state === 'ended' && !state.detail.summary;
   useEffect(() => {
     if (!ended || !callId) return;
-    const timer = setTimeout(() => void api.call(callId).then((d) => state.setDetail(d)), 300);
+    const timer = setTimeout(
+      () =>
+        void api.call(callId).then((d) => {
+          if (state.watchedCallId === callId) state.setDetail(d);
+        }),
+      300,
+    );
     return () => clearTimeout(timer);
   }, [ended, callId, state]);
 
@@ -121,10 +132,10 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
             {error}
           </p>
         )}
-        {route.view === 'calls' && <Board state={state} now={now} />}
-        {route.view === 'alerts' && <AlertsView state={state} me={me} />}
-        {route.view === 'drivers' && <DriversView state={state} />}
-        {route.view === 'call' && <CallView state={state} me={me} />}
+        {route.view === 'calls' && <Board state={state} now={now} callsVersion={state.callsVersion} />}
+        {route.view === 'alerts' && <AlertsView state={state} me={me} alertsVersion={state.alertsVersion} />}
+        {route.view === 'drivers' && <DriversView spikeVersion={state.spikeVersion} />}
+        {route.view === 'call' && <CallView state={state} me={me} detailVersion={state.detailVersion} />}
       </main>
     </>
   );

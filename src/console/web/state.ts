@@ -5,8 +5,12 @@ export const SEVERITIES: ReadonlyArray<AlertEvent['severity']> = ['info', 'low',
 const RANK = new Map(SEVERITIES.map((s, i) => [s, i]));
 /** Alerts kept in the page; older ones are dropped from memory (they stay in Redis). */
 const MAX_ALERTS = 2000;
-/** Renders are coalesced: at most one per this interval, so 1000 events/s cost a few renders/s. */
-const RENDER_INTERVAL_MS = 100;
+/**
+ * Renders are coalesced: at most one per this interval, in an animation frame, so 1000 events/s cost
+ * a few renders/s (and the board's rows, the feed's alerts and the transcript's lines are memoized:
+ * a render redraws only what changed since the last).
+ */
+const RENDER_INTERVAL_MS = 200;
 
 export type Connection = 'connecting' | 'live' | 'offline';
 
@@ -30,9 +34,22 @@ export class ConsoleState {
   connection: Connection = 'connecting';
   /** The call whose detail is open and its data (transcript grows live). */
   detail: CallDetail | undefined;
+  /** The call the page shows (the live feed sends its transcript lines), before and after its detail loads. */
+  watchedCallId: string | undefined;
   version = 0;
+  /**
+   * Bumped when what a view shows changes, so each view re-renders only for its own data: the board
+   * (calls), the alert feed (alerts, acks, withdrawals) and the open call (its detail).
+   */
+  callsVersion = 0;
+  alertsVersion = 0;
+  detailVersion = 0;
   /** Bumped by every spike event, so the drivers view reloads. */
   spikeVersion = 0;
+  /** Lines of the watched call that arrived live before its detail loaded (merged into it then). */
+  private pendingLines: TranscriptEvent[] = [];
+  /** `party:utterance` of the lines in the detail (a reload and the live feed may both bring a line). */
+  private lineKeys = new Set<string>();
   private listeners = new Set<() => void>();
   private scheduled = false;
   private lastRender = 0;
@@ -67,18 +84,46 @@ export class ConsoleState {
   setCalls(calls: BoardCall[]): void {
     this.calls.clear();
     for (const call of calls) this.calls.set(call.callId, call);
+    this.callsVersion++;
     this.changed();
   }
 
   addAlerts(entries: AlertEntry[], acks: AckState[]): void {
     for (const entry of entries) this.addAlert(entry);
     for (const ack of acks) this.acks.set(ack.alertId, ack);
+    this.alertsVersion++;
     this.changed();
   }
 
+  /** The call the page opens (undefined: none); its detail follows with setDetail. */
+  watch(callId: string | undefined): void {
+    if (callId === this.watchedCallId) return;
+    this.watchedCallId = callId;
+    this.pendingLines = [];
+    this.setDetail(undefined);
+  }
+
+  /**
+   * The open call's detail as loaded from Redis. Lines that arrived live meanwhile (before the load,
+   * or during a reload, in the detail it replaces) and are not in it yet are kept.
+   */
   setDetail(detail: CallDetail | undefined): void {
+    const previous = this.detail;
     this.detail = detail;
-    if (detail) this.addAlerts(detail.alerts, detail.acks);
+    this.lineKeys = new Set();
+    if (detail) {
+      const live = [...(previous?.call.callId === detail.call.callId ? previous.transcript : []), ...this.pendingLines.filter((l) => l.callId === detail.call.callId)];
+      this.pendingLines = [];
+      for (const line of detail.transcript) this.lineKeys.add(lineKey(line));
+      const missing = live.filter((line) => !this.lineKeys.has(lineKey(line)));
+      if (missing.length > 0) {
+        detail.transcript.push(...missing);
+        detail.transcript.sort((a, b) => a.startMs - b.startMs);
+        for (const line of missing) this.lineKeys.add(lineKey(line));
+      }
+      this.addAlerts(detail.alerts, detail.acks);
+    }
+    this.detailVersion++;
     this.changed();
   }
 
@@ -92,6 +137,7 @@ export class ConsoleState {
       switch (message.type) {
         case 'alert':
           this.addAlert(message.entry);
+          this.alertsVersion++;
           break;
         case 'transcript':
           this.addTranscript(message.event);
@@ -101,17 +147,15 @@ export class ConsoleState {
           break;
         case 'ack':
           this.acks.set(message.ack.alertId, message.ack);
+          this.alertsVersion++;
+          if (this.detail?.call.callId === callIdOf(message.ack.alertId)) this.detailVersion++;
           break;
         case 'spike':
           this.spikeVersion++;
           break;
         case 'driver': {
           const { primary } = message.event;
-          for (const call of [this.calls.get(message.event.callId), this.detail?.call.callId === message.event.callId ? this.detail.call : undefined]) {
-            if (!call) continue;
-            call.driver = primary.id;
-            if (primary.department) call.department = primary.department;
-          }
+          this.updateCall(message.event.callId, () => ({ driver: primary.id, ...(primary.department ? { department: primary.department } : {}) }));
           break;
         }
       }
@@ -119,11 +163,26 @@ export class ConsoleState {
     this.changed();
   }
 
+  /** Board rows are replaced, never changed in place, so a row re-renders only when its call changed. */
+  private updateCall(callId: string, change: (call: BoardCall) => Partial<BoardCall>): void {
+    const call = this.calls.get(callId);
+    if (call) {
+      this.calls.set(callId, { ...call, ...change(call) });
+      this.callsVersion++;
+    }
+    const detail = this.detail;
+    if (detail?.call.callId === callId) {
+      detail.call = { ...detail.call, ...change(detail.call) };
+      this.detailVersion++;
+    }
+  }
+
   private addAlert(entry: AlertEntry): void {
     if (compareStreamIds(entry.streamId, this.lastAlertId) > 0) this.lastAlertId = entry.streamId;
     const { event } = entry;
     if (event.type === 'alert_withdrawn') {
       this.withdrawn.add(event.id);
+      if (this.detail?.call.callId === event.callId) this.detailVersion++;
       return;
     }
     if (this.alerts.has(event.id)) return;
@@ -144,27 +203,41 @@ export class ConsoleState {
     }
     const call = this.calls.get(event.callId);
     if (call) {
-      call.alertCount++;
-      if (event.kind === 'raised_tone') call.raisedTone = true;
-      if (!call.maxSeverity || (RANK.get(event.severity) ?? 0) > (RANK.get(call.maxSeverity) ?? 0)) call.maxSeverity = event.severity;
-      for (const tag of event.tentative ? [] : (event.tags ?? [])) if (!call.tags.includes(tag)) call.tags.push(tag);
+      const tags = event.tentative ? [] : (event.tags ?? []).filter((tag) => !call.tags.includes(tag));
+      this.calls.set(event.callId, {
+        ...call,
+        alertCount: call.alertCount + 1,
+        raisedTone: call.raisedTone || event.kind === 'raised_tone',
+        maxSeverity: !call.maxSeverity || (RANK.get(event.severity) ?? 0) > (RANK.get(call.maxSeverity) ?? 0) ? event.severity : call.maxSeverity,
+        tags: tags.length > 0 ? [...call.tags, ...tags] : call.tags,
+      });
+      this.callsVersion++;
     }
     const detail = this.detail;
     if (detail && detail.call.callId === event.callId && !detail.alerts.some((a) => a.event.id === event.id)) {
       detail.alerts.push({ streamId: entry.streamId, event });
+      this.detailVersion++;
     }
   }
 
   private addTranscript(event: TranscriptEvent): void {
+    if (event.callId !== this.watchedCallId) return;
     const detail = this.detail;
-    if (detail && detail.call.callId === event.callId) detail.transcript.push(event);
+    if (detail?.call.callId !== event.callId) {
+      this.pendingLines.push(event);
+      return;
+    }
+    const key = lineKey(event);
+    if (this.lineKeys.has(key)) return;
+    this.lineKeys.add(key);
+    detail.transcript.push(event);
+    this.detailVersion++;
   }
 
   private applyCallChange(change: CallChange): void {
-    const call = this.calls.get(change.callId);
     switch (change.type) {
       case 'call_started':
-        if (!call) {
+        if (!this.calls.has(change.callId)) {
           this.calls.set(change.callId, {
             callId: change.callId,
             state: 'active',
@@ -175,15 +248,25 @@ export class ConsoleState {
             tags: [],
             raisedTone: false,
           });
+          this.callsVersion++;
         }
         break;
       case 'call_ended':
-        if (call) Object.assign(call, { state: 'ended', endedAt: change.endedAt, durationMs: change.durationMs });
-        if (this.detail?.call.callId === change.callId) Object.assign(this.detail.call, { state: 'ended', endedAt: change.endedAt, durationMs: change.durationMs });
+        this.updateCall(change.callId, () => ({ state: 'ended', endedAt: change.endedAt, durationMs: change.durationMs }));
         break;
       case 'call_tags':
-        if (call) for (const tag of change.tags) if (!call.tags.includes(tag)) call.tags.push(tag);
+        this.updateCall(change.callId, (call) => ({ tags: [...call.tags, ...change.tags.filter((tag) => !call.tags.includes(tag))] }));
         break;
     }
   }
+}
+
+function lineKey(line: TranscriptEvent): string {
+  return `${line.party}:${line.utterance}`;
+}
+
+/** Alert ids are `<callId>/<key>`. */
+function callIdOf(alertId: string): string {
+  const slash = alertId.indexOf('/');
+  return slash < 0 ? alertId : alertId.slice(0, slash);
 }
