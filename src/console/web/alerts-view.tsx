@@ -6,8 +6,16 @@ import { clock, timeOfDay } from './format.js';
 import { memo } from './memo.js';
 import { compareStreamIds, SEVERITIES, type ConsoleState } from './state.js';
 
-/** Rows rendered at once; the rest stay in memory (and in Redis). */
-const MAX_ROWS = 50;
+/** Most rows drawn (scrolled to the bottom); the rest stay in memory (and in Redis). */
+const MAX_ROWS = 100;
+/**
+ * Rows drawn beyond the bottom of the window. Only the rows that reach the screen are drawn (more as
+ * the page scrolls): a busy feed replaces its top rows several times a second, and each drawn row
+ * costs the same whether it is seen or not.
+ */
+const BELOW_FOLD_ROWS = 5;
+/** Row height until one is measured. */
+const DEFAULT_ROW_PX = 80;
 
 /** One alert: drawn again only when it, its ack, its withdrawal or the supervisor's name changed. */
 export const AlertRow = memo(function AlertRow({ entry, ack, withdrawn, me }: { entry: AlertEntry & { event: AlertEvent }; ack: AckState | undefined; withdrawn: boolean; me: string }) {
@@ -99,6 +107,25 @@ export const AlertsView = memo(function AlertsView({ state, me }: { state: Conso
   let newer = 0;
   if (top) while (newer < all.length && compareStreamIds(all[newer]!.streamId, top) > 0) newer++;
   const shown = source.filter((a) => !hidden.has(a.event.severity) && !(openOnly && state.acks.get(a.event.id)?.ackedBy));
+  const list = useRef<HTMLUListElement>(null);
+  const [rows, setRows] = useState(MAX_ROWS / 4);
+  useEffect(() => {
+    const measure = () => {
+      const el = list.current;
+      if (!el) return;
+      const first = el.firstElementChild;
+      const rowPx = (first?.getBoundingClientRect().height ?? 0) + 6 || DEFAULT_ROW_PX;
+      const next = Math.min(MAX_ROWS, Math.max(1, Math.ceil((window.innerHeight - el.getBoundingClientRect().top) / rowPx)) + BELOW_FOLD_ROWS);
+      setRows((r) => (r === next ? r : next));
+    };
+    measure();
+    window.addEventListener('scroll', measure, { passive: true });
+    window.addEventListener('resize', measure);
+    return () => {
+      window.removeEventListener('scroll', measure);
+      window.removeEventListener('resize', measure);
+    };
+  }, []);
   const toggle = (severity: string) => {
     const next = new Set(hidden);
     if (next.has(severity)) next.delete(severity);
@@ -131,13 +158,14 @@ export const AlertsView = memo(function AlertsView({ state, me }: { state: Conso
       </div>
       {!me && <p class="hint">Enter your name at the top to acknowledge and assign.</p>}
       <ul
+        ref={list}
         class="alerts"
         onFocusIn={() => setFocusInside(true)}
         onFocusOut={(e) => {
           if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setFocusInside(false);
         }}
       >
-        {shown.slice(0, MAX_ROWS).map((a) => (
+        {shown.slice(0, rows).map((a) => (
           <AlertRow key={a.event.id} entry={a} ack={state.acks.get(a.event.id)} withdrawn={state.withdrawn.has(a.event.id)} me={me} />
         ))}
       </ul>

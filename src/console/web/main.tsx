@@ -22,8 +22,13 @@ function parseRoute(hash: string): Route {
 
 const NAME_KEY = 'voc-console-name';
 
+/** Renders run in an animation frame: never more than the screen shows, none in a hidden tab. */
+function inNextFrame(render: () => void, delayMs: number): void {
+  setTimeout(() => requestAnimationFrame(render), delayMs);
+}
+
 function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
-  const state = useMemo(() => new ConsoleState(), []);
+  const state = useMemo(() => new ConsoleState(inNextFrame), []);
   const [, setVersion] = useState(0);
   const [now, setNow] = useState(Date.now());
   const [route, setRoute] = useState<Route>(parseRoute(location.hash));
