@@ -3,12 +3,18 @@ import type { RedisClient } from './redis-connection.js';
 export interface RedisHealthOptions {
   /** How often Redis is pinged. */
   intervalMs: number;
-  /** A PING slower than this counts as unreachable. */
+  /** A PING slower than this counts as a miss. */
   timeoutMs: number;
+  /**
+   * Consecutive missed PINGs before Redis counts as unreachable (default 3): one slow answer on a busy
+   * machine, or behind a burst of writes on the same connection, must not flap readiness. A closed
+   * connection counts at once.
+   */
+  missesBeforeDown?: number;
 }
 
 /**
- * Whether Redis answers, for readiness: the connection must be 'ready' AND the last PING must have
+ * Whether Redis answers, for readiness: the connection must be 'ready' AND the recent PINGs must have
  * answered in time. The status alone misses a Redis that hangs without closing the socket.
  */
 export class RedisHealth {
@@ -16,6 +22,7 @@ export class RedisHealth {
   private probing = false;
   private timer: NodeJS.Timeout | undefined;
   private lastErrorText: string | undefined;
+  private misses = 0;
 
   constructor(
     private readonly client: RedisClient,
@@ -74,8 +81,10 @@ export class RedisHealth {
       });
       await Promise.race([this.client.ping(), timeout]);
       this.answered = true;
+      this.misses = 0;
     } catch (err) {
-      this.answered = false;
+      this.misses++;
+      if (this.misses >= (this.options.missesBeforeDown ?? 3)) this.answered = false;
       this.lastErrorText = err instanceof Error ? err.message : String(err);
     } finally {
       clearTimeout(timer);
