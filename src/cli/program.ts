@@ -35,7 +35,7 @@ export function buildProgram(argv: string[], io: CliIo): Argv {
     .alias('h', 'help')
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .epilogue('Configuration: config/voc.yaml, or the file named by VOC_CONFIG; see docs/operations.md.')
+    .epilogue(`${FIRST_STEPS.join('\n')}\n\nConfiguration: config/voc.yaml, or the file named by VOC_CONFIG; see docs/operations.md.`)
     .exitProcess(false)
     .fail((message: string | null, err: Error | undefined) => {
       // Errors thrown by handlers pass through; yargs' own complaints are usage errors.
@@ -51,8 +51,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`voc: ${err.message}`);
-      io.err(`Run 'voc ${usageTopic(argv)}--help' for usage.`);
+      const topic = usageTopic(argv);
+      io.err(`voc: ${friendlier(err.message, topic)}`);
+      // A bare `voc` is most likely a first run: say where to begin.
+      if (topic === '' && argv.length === 0) for (const line of FIRST_STEPS) io.err(line);
+      io.err(`Run 'voc ${topic}--help' for usage.`);
       return err.code;
     }
     if (err instanceof CliError) {
@@ -62,6 +65,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`voc: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EXIT.failure;
   }
+}
+
+/** Where a new user starts (bare `voc`, and the end of `voc --help`). */
+const FIRST_STEPS = [
+  'Getting started (three terminals):',
+  '  voc serve                                    the engine; its first start downloads the speech model (~40 MB)',
+  '  voc alerts                                   live alerts, as a supervisor sees them',
+  '  voc sample call.wav && voc stream call.wav   a sample two-party call, streamed to the engine',
+  'Offline: `npm run model:tiny -- models/tiny`, then `VOC_MODEL_PATH=models/tiny voc serve` and `voc sample --tiny call.wav`.',
+  'Recordings without a server: `voc replay call.wav`.',
+];
+
+/** What a command needs when its argument is missing, said for that command (yargs only counts). */
+const MISSING_ARGUMENT: Record<string, string> = {
+  'replay ': 'name what to analyze: a .wav recording, a transcript file (.jsonl, .csv, .tsv) or a directory of them, e.g. `voc replay call.wav` (`voc sample call.wav` writes one)',
+  'stream ': 'name the WAV file to stream to the running engine, e.g. `voc stream call.wav` (`voc sample call.wav` writes one; start the engine with `voc serve`)',
+  'sample ': 'name the WAV file to write, e.g. `voc sample call.wav`',
+  'rules check ': 'name the rule files to check, e.g. `voc rules check config/rules/*.yaml`',
+};
+
+function friendlier(message: string, topic: string): string {
+  return message.startsWith('Not enough non-option arguments') ? (MISSING_ARGUMENT[topic] ?? message) : message;
 }
 
 /** The command words typed before the first option, for the help hint ("rules check "). */

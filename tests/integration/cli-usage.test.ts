@@ -33,7 +33,7 @@ describe('command line', () => {
   it.each([
     [[], /name a command: serve, replay, alerts, model, rules, stream, sample, drivers, spikes or eval/, "voc --help"],
     [['frobnicate'], /Unknown argument: frobnicate/, 'voc --help'],
-    [['replay'], /Not enough non-option arguments/, 'voc replay --help'],
+    [['replay'], /name what to analyze: a \.wav recording, a transcript file/, 'voc replay --help'],
     [['replay', 'x.wav', '--speed', '0'], /--speed must be a number above 0/, 'voc replay --help'],
     [['replay', 'x.wav', '--realtime', '--speed', '2'], /--realtime and --speed exclude each other/, 'voc replay --help'],
     [['replay', 'x.wav', '--parties', 'agent,agent'], /--parties: names must be distinct/, 'voc replay --help'],
@@ -44,7 +44,7 @@ describe('command line', () => {
     [['model', 'download', 'llama-7b'], /"llama-7b" is not a Vosk model name/, 'voc model download --help'],
     [['model', 'download', 'vosk-model-small-en-us-0.15', '--sha256', 'abc'], /--sha256 must be 64 hex characters/, 'voc model download --help'],
     [['rules'], /name a rules command: check/, 'voc rules --help'],
-    [['rules', 'check'], /Not enough non-option arguments/, 'voc rules check --help'],
+    [['rules', 'check'], /name the rule files to check, e\.g\. `voc rules check config\/rules\/\*\.yaml`/, 'voc rules check --help'],
   ])('%j is a usage error (exit 64) with the reason', async (args, reason, hint) => {
     const r = await runCli(args);
     expect(r.signal).toBeNull();

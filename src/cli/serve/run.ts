@@ -1,10 +1,12 @@
+import { resolve } from 'node:path';
 import { RuleSetError, formatIssue } from '../../analytics/rules/compile.js';
 import { ModelError } from '../../asr/errors.js';
 import type { Config } from '../../config/schema.js';
 import { flushLog } from '../../log/flush.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { redactUrl } from '../../publish/redis-connection.js';
-import { startService, type RunningService } from '../../service.js';
+import { readModelInfo } from '../../asr/model-info.js';
+import { bindHost, startService, type RunningService } from '../../service.js';
 import { CliError, EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { redisUnreachableMessage } from '../redis-hint.js';
@@ -52,6 +54,7 @@ export async function runServe(config: Config, options: ServeOptions, io: CliIo)
       await service.shutdown(0);
       throw new CliError(EXIT.redis, redisUnreachableMessage(config.redis.url, service.redis.lastError));
     }
+    for (const line of servingLines(config, service)) io.err(line);
     const reason = await signals.requested;
     const drainTimeoutMs = fault === undefined ? config.shutdown.drainTimeoutMs : 0;
     log.info({ reason, activeCalls: service.engine.activeCalls, drainTimeoutMs }, 'shutting down: no new calls, active calls may finish');
@@ -89,6 +92,25 @@ async function start(config: Config, log: Logger, io: CliIo): Promise<RunningSer
       throw new CliError(EXIT.failure, `cannot listen: ${(err as Error).message} (server.port / grpc.port, or VOC_PORT / VOC_GRPC_PORT)`);
     throw err;
   }
+}
+
+/** For a person at the terminal (the log lines are JSON): where the engine listens and what to try next. */
+export function servingLines(config: Config, service: Pick<RunningService, 'httpPort' | 'grpcPort'>): string[] {
+  const open = config.auth.apiKeys.length === 0;
+  const base = `${config.server.tls ? 'https' : 'http'}://${hostForUrl(bindHost(config.server.host, open))}:${service.httpPort}`;
+  const grpc = service.grpcPort !== undefined ? ` and gRPC ${hostForUrl(bindHost(config.grpc.host, open))}:${service.grpcPort}` : '';
+  const consoleNote = config.console.enabled ? `, supervisor console ${base}/console` : '';
+  const tiny = readModelInfo(resolve(config.model.path))?.kind === 'test';
+  const port = service.httpPort === 8080 ? '' : `VOC_PORT=${service.httpPort} `;
+  return [
+    `voc serve: serving on ${base} (WebSocket /v1/stream${consoleNote})${grpc}; stop with Ctrl-C.`,
+    `voc serve: next, in another terminal: \`voc sample ${tiny ? '--tiny ' : ''}call.wav && ${port}voc stream call.wav\` streams a sample call${tiny ? ' in the tiny test model\'s tone words' : ''}; \`voc alerts\` shows the alerts.`,
+  ];
+}
+
+/** 0.0.0.0 listens everywhere; a client on this machine reaches it at 127.0.0.1. */
+function hostForUrl(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 }
 
 /**
