@@ -7,6 +7,8 @@
  * an 'errors' summary output, which the call analytics merge into the call's 'errors' section.
  * A text call has no audio: raised tone, silence, overtalk and talk time are reported as not
  * available (text-measures.ts).
+ * When the call's streams carry `acoustic` (raised tone and talk activity computed where the audio is
+ * decoded: the call's ASR worker thread), those outputs are used and audio$ is not analysed here.
  */
 import { EMPTY, Observable, Subject, catchError, connectable, map, merge, of, type Connectable } from 'rxjs';
 import { frameStartMs, type FrameBatch } from '../audio/features/frame-analyzer.js';
@@ -16,7 +18,7 @@ import { emotionCurveFrom } from './emotion-curve.js';
 import type { MeasuresOptions } from './measures-options.js';
 import { raisedToneFromFrames } from './raised-tone.js';
 import { sentimentFrom } from './sentiment.js';
-import { talkFromFrames } from './talk-activity.js';
+import { talkActivityFromFrames, talkFrom } from './talk-activity.js';
 import { raisedToneNotAvailable, textTalkFrom } from './text-measures.js';
 import type { CallStreams, Detector, DetectorOutput } from './types.js';
 
@@ -41,18 +43,19 @@ export function measuresDetector(options: MeasuresOptions): Detector {
     new Observable<DetectorOutput>((subscriber) => {
       // Every consumer subscribes before the shared inputs are connected, so cold sources
       // (arrays in tests, replays) reach all of them.
-      const frames$ = hot<FrameBatch>(partyFrames(streams.audio$, options.frames));
+      const { acoustic } = streams;
+      const frames$ = hot<FrameBatch>(acoustic ? EMPTY : partyFrames(streams.audio$, options.frames));
       const transcripts$ = hot<TranscriptEvent>(streams.transcripts$);
       const text = streams.input === 'text';
-      const raised$ = hot<DetectorOutput>(
-        !options.raisedTone.enabled ? EMPTY : text ? raisedToneNotAvailable() : raisedToneFromFrames(frames$, options.raisedTone),
-      );
+      const raisedFromAudio = (): Observable<DetectorOutput> => (acoustic ? acoustic.raisedTone$ : raisedToneFromFrames(frames$, options.raisedTone));
+      const raised$ = hot<DetectorOutput>(!options.raisedTone.enabled ? EMPTY : text ? raisedToneNotAvailable() : raisedFromAudio());
       const sentiment$ = hot<DetectorOutput>(
         options.sentiment.enabled ? sentimentFrom(transcripts$, streams.language, options.sentiment) : EMPTY,
       );
       const talk$ = text
         ? textTalkFrom(transcripts$, streams.parties, options.talkSpeed, streams.durationMs$)
-        : talkFromFrames(frames$, transcripts$, streams.parties, options, streams.durationMs$);
+        : talkFrom(acoustic ? acoustic.talkActivity$ : talkActivityFromFrames(frames$, streams.parties, options), transcripts$, streams.parties, options, streams.durationMs$);
+      // Without local frames the curve's end comes from durationMs$ (the session's, never before the last frame).
       const frameEnd$ = frames$.pipe(map((b) => frameStartMs(b.firstFrame + b.count, b.hopSamples, b.sampleRate)));
       const transcriptEnd$ = transcripts$.pipe(map((t) => t.endMs));
       const curve$ = options.emotionCurve.enabled

@@ -199,42 +199,18 @@ export class TalkActivityTracker {
   }
 
   summary(durationMs: number, speeds: Record<string, PartyTalkSpeed>): TalkSummary {
-    const ms = (frames: number): number => Math.round(frames * this.frameMs);
-    let totalTalk = 0;
-    for (const f of this.talkFrames.values()) totalTalk += f;
-    const whoInterruptedWhom: Record<string, Record<string, number>> = {};
-    for (const o of this.overtalks) {
-      if (o.party === undefined || o.interruptedParty === undefined) continue;
-      const row = (whoInterruptedWhom[o.party] ??= {});
-      row[o.interruptedParty] = (row[o.interruptedParty] ?? 0) + 1;
-    }
-    const parties: Record<string, TalkPartySummary> = {};
-    for (const party of new Set([...this.order, ...Object.keys(speeds)])) {
-      const frames = this.talkFrames.get(party) ?? 0;
-      parties[party] = {
-        talkMs: ms(frames),
-        talkRatio: totalTalk > 0 ? Math.round((frames / totalTalk) * 1000) / 1000 : null,
-        wordsPerMinute: speeds[party]?.wordsPerMinute ?? null,
-        words: speeds[party]?.words ?? 0,
-        interruptionsMade: this.overtalks.filter((o) => o.party === party).length,
-        interruptionsSuffered: this.overtalks.filter((o) => o.interruptedParty === party).length,
-      };
-    }
+    return talkSummaryFrom(this.snapshot(), durationMs, speeds);
+  }
+
+  /** What the 'talk' section needs from the frames, as plain data (it may cross threads). */
+  snapshot(): TalkActivitySnapshot {
     return {
-      durationMs: Math.round(durationMs),
-      silence: {
-        count: this.silences.length,
-        totalMs: this.silences.reduce((s, x) => s + x.durationMs, 0),
-        longestMs: this.silences.reduce((m, x) => Math.max(m, x.durationMs), 0),
-        spans: this.silences,
-      },
-      overtalk: {
-        count: this.overtalks.length,
-        totalMs: this.overtalks.reduce((s, x) => s + x.durationMs, 0),
-        whoInterruptedWhom,
-        spans: this.overtalks,
-      },
-      parties,
+      frameMs: this.frameMs,
+      sweptUntilMs: this.sweptUntilMs,
+      order: [...this.order],
+      talkFrames: Object.fromEntries(this.talkFrames),
+      silences: this.silences,
+      overtalks: this.overtalks,
     };
   }
 
@@ -382,9 +358,100 @@ export class TalkActivityTracker {
   }
 }
 
-/** Silence, overtalk and talk ratio from frame features, talk speed from transcripts: the 'talk' section. */
-export function talkFromFrames(
-  frames$: Observable<FrameBatch>,
+/** The frame side of the 'talk' section at the end of a call (TalkActivityTracker.snapshot()). */
+export interface TalkActivitySnapshot {
+  frameMs: number;
+  sweptUntilMs: number;
+  order: string[];
+  talkFrames: Record<string, number>;
+  silences: SilenceSpan[];
+  overtalks: OvertalkSpan[];
+}
+
+/** The 'talk' section: the frames' activity with talk speeds and the call's duration. */
+export function talkSummaryFrom(a: TalkActivitySnapshot, durationMs: number, speeds: Record<string, PartyTalkSpeed>): TalkSummary {
+  const ms = (frames: number): number => Math.round(frames * a.frameMs);
+  let totalTalk = 0;
+  for (const f of Object.values(a.talkFrames)) totalTalk += f;
+  const whoInterruptedWhom: Record<string, Record<string, number>> = {};
+  for (const o of a.overtalks) {
+    if (o.party === undefined || o.interruptedParty === undefined) continue;
+    const row = (whoInterruptedWhom[o.party] ??= {});
+    row[o.interruptedParty] = (row[o.interruptedParty] ?? 0) + 1;
+  }
+  const parties: Record<string, TalkPartySummary> = {};
+  for (const party of new Set([...a.order, ...Object.keys(speeds)])) {
+    const frames = a.talkFrames[party] ?? 0;
+    parties[party] = {
+      talkMs: ms(frames),
+      talkRatio: totalTalk > 0 ? Math.round((frames / totalTalk) * 1000) / 1000 : null,
+      wordsPerMinute: speeds[party]?.wordsPerMinute ?? null,
+      words: speeds[party]?.words ?? 0,
+      interruptionsMade: a.overtalks.filter((o) => o.party === party).length,
+      interruptionsSuffered: a.overtalks.filter((o) => o.interruptedParty === party).length,
+    };
+  }
+  return {
+    durationMs: Math.round(durationMs),
+    silence: {
+      count: a.silences.length,
+      totalMs: a.silences.reduce((s, x) => s + x.durationMs, 0),
+      longestMs: a.silences.reduce((m, x) => Math.max(m, x.durationMs), 0),
+      spans: a.silences,
+    },
+    overtalk: {
+      count: a.overtalks.length,
+      totalMs: a.overtalks.reduce((s, x) => s + x.durationMs, 0),
+      whoInterruptedWhom,
+      spans: a.overtalks,
+    },
+    parties,
+  };
+}
+
+/** Summary section name of the frame side of talk (consumed by talkFrom, never published). */
+export const TALK_ACTIVITY_SECTION = 'talkActivity';
+
+/**
+ * Silence, overtalk and talk time from frame features alone: alerts and measures live, then one
+ * TALK_ACTIVITY_SECTION summary output with the snapshot. Needs no transcripts, so it can run where
+ * the frames are computed (the call's ASR worker thread).
+ */
+export function talkActivityFromFrames(frames$: Observable<FrameBatch>, parties: readonly string[], options: MeasuresOptions): Observable<DetectorOutput> {
+  return new Observable<DetectorOutput>((subscriber) => {
+    const tracker = new TalkActivityTracker(parties, options.talk, options.silence, options.overtalk);
+    const out: DetectorOutput[] = [];
+    const flush = (): void => {
+      for (const o of out) subscriber.next(o);
+      out.length = 0;
+    };
+    return frames$.subscribe({
+      next(frames) {
+        try {
+          tracker.add(frames, out);
+        } catch (err) {
+          subscriber.error(err);
+          return;
+        }
+        flush();
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete() {
+        tracker.finish(out);
+        flush();
+        subscriber.next({ kind: 'summary', section: TALK_ACTIVITY_SECTION, value: tracker.snapshot() });
+        subscriber.complete();
+      },
+    });
+  });
+}
+
+/**
+ * The 'talk' section from the frame side (talkActivityFromFrames, whose alerts and measures pass
+ * through) and talk speed from transcripts.
+ */
+export function talkFrom(
+  activity$: Observable<DetectorOutput>,
   transcripts$: Observable<TranscriptEvent>,
   parties: readonly string[],
   options: MeasuresOptions,
@@ -392,16 +459,11 @@ export function talkFromFrames(
   durationMs$?: Observable<number>,
 ): Observable<DetectorOutput> {
   return new Observable<DetectorOutput>((subscriber) => {
-    const tracker = new TalkActivityTracker(parties, options.talk, options.silence, options.overtalk);
     const speed = new TalkSpeedTracker(options.talkSpeed);
-    const out: DetectorOutput[] = [];
+    let activity: TalkActivitySnapshot | undefined;
     let endMs = 0;
-    const flush = (): void => {
-      for (const o of out) subscriber.next(o);
-      out.length = 0;
-    };
     const inputs$ = merge(
-      frames$.pipe(map((frames) => ({ frames }))),
+      activity$.pipe(map((output) => ({ output }))),
       transcripts$.pipe(map((transcript) => ({ transcript }))),
       (durationMs$ ?? EMPTY).pipe(map((durationMs) => ({ durationMs }))),
     );
@@ -411,30 +473,37 @@ export function talkFromFrames(
           endMs = Math.max(endMs, input.durationMs);
           return;
         }
-        if ('frames' in input) {
-          try {
-            tracker.add(input.frames, out);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-        } else {
-          const m = speed.add(input.transcript);
-          if (input.transcript.final) endMs = Math.max(endMs, input.transcript.endMs);
-          if (m !== null) out.push({ kind: 'measure', measure: m });
+        if ('output' in input) {
+          const o = input.output;
+          if (o.kind === 'summary' && o.section === TALK_ACTIVITY_SECTION) activity = o.value as TalkActivitySnapshot;
+          else subscriber.next(o);
+          return;
         }
-        flush();
+        const m = speed.add(input.transcript);
+        if (input.transcript.final) endMs = Math.max(endMs, input.transcript.endMs);
+        if (m !== null) subscriber.next({ kind: 'measure', measure: m });
       },
       error: (err: unknown) => subscriber.error(err),
       complete() {
-        tracker.finish(out);
-        flush();
-        const durationMs = Math.max(tracker.sweptUntilMs, endMs);
-        subscriber.next({ kind: 'summary', section: 'talk', value: tracker.summary(durationMs, speed.summary()) });
+        const a = activity ?? { frameMs: 0, sweptUntilMs: 0, order: [...parties], talkFrames: {}, silences: [], overtalks: [] };
+        const durationMs = Math.max(a.sweptUntilMs, endMs);
+        subscriber.next({ kind: 'summary', section: 'talk', value: talkSummaryFrom(a, durationMs, speed.summary()) });
         subscriber.complete();
       },
     });
   });
+}
+
+/** Silence, overtalk and talk ratio from frame features, talk speed from transcripts: the 'talk' section. */
+export function talkFromFrames(
+  frames$: Observable<FrameBatch>,
+  transcripts$: Observable<TranscriptEvent>,
+  parties: readonly string[],
+  options: MeasuresOptions,
+  /** The call's duration when the session knows it (else the furthest audio or transcript). */
+  durationMs$?: Observable<number>,
+): Observable<DetectorOutput> {
+  return talkFrom(talkActivityFromFrames(frames$, parties, options), transcripts$, parties, options, durationMs$);
 }
 
 /** The talk detector: frame features of `audio$`, then talkFromFrames. */

@@ -2,6 +2,8 @@ import type { Observable } from 'rxjs';
 import type { AlertEvent, CallInput, TranscriptEvent } from '../events/schema.js';
 import type { PartyPcm } from '../audio/format.js';
 import type { DriverResult } from './voc/recognize.js';
+import type { AcousticStreams } from './acoustic.js';
+import type { MeasuresOptions } from './measures-options.js';
 
 /** What every detector of one call can read. All streams complete when the call ends. */
 export interface CallStreams {
@@ -12,13 +14,22 @@ export interface CallStreams {
   input?: CallInput;
   /** Redacted transcripts, partial and final, all parties, in arrival order. */
   transcripts$: Observable<TranscriptEvent>;
-  /** Decoded per-party PCM at the call's own rate (before resampling to the model rate). */
+  /**
+   * Decoded per-party PCM at the call's own rate (before resampling to the model rate). In the live
+   * session the PCM stays on the call's ASR worker: audio$ then carries empty chunks that only move
+   * each party's audio clock, and the acoustic measures arrive in `acoustic`.
+   */
   audio$: Observable<PartyPcm>;
   /**
    * The call's final duration in ms, emitted once just before the other streams complete. Optional:
    * without it, detectors take the furthest point of audio and transcripts as the call's end.
    */
   durationMs$?: Observable<number>;
+  /**
+   * Raised tone and talk activity already computed from this call's audio elsewhere (the call's ASR
+   * worker thread, analytics/acoustic.ts); the measures then do not analyse audio$ themselves.
+   */
+  acoustic?: AcousticStreams;
 }
 
 /** Alert fields a detector fills; the session adds id/callId/raisedAt/version. */
@@ -47,3 +58,9 @@ export type DetectorOutput =
  * timeline, so it can be unit-tested with marble or array inputs.
  */
 export type Detector = (streams: CallStreams) => Observable<DetectorOutput>;
+
+/**
+ * A call's whole analytics: a detector, plus the acoustic measures it expects in CallStreams.acoustic
+ * (analytics.measures), which the session has computed where the call's audio is decoded.
+ */
+export type CallAnalytics = Detector & { readonly acoustic?: MeasuresOptions };

@@ -1,4 +1,4 @@
-import type { AsrEngine, AsrStream } from './types.js';
+import type { AsrEngine, AsrStream, CallAudio } from './types.js';
 
 /**
  * The recognizer of an engine that only takes text calls (`voc replay` / `voc eval rules` of
@@ -9,6 +9,10 @@ export class NoAsrEngine implements AsrEngine {
 
   openStream(): AsrStream {
     throw new Error('no speech model is loaded: this run takes transcripts only');
+  }
+
+  openCall(): CallAudio {
+    return this.openStream() as never;
   }
 
   async close(): Promise<void> {}

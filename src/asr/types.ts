@@ -1,5 +1,10 @@
 import type { Observable } from 'rxjs';
+import type { AcousticStreams } from '../analytics/acoustic.js';
+import type { MeasuresOptions } from '../analytics/measures-options.js';
+import type { WireAudioFormat } from '../audio/format.js';
 import type { WordTiming } from '../events/schema.js';
+import type { ModelFitWarning } from './model-fit.js';
+import type { ModelInfo } from './model-info.js';
 
 /** One recognizer result for one party. Times are ms from the start of that party's audio stream. */
 export interface AsrResult {
@@ -46,6 +51,52 @@ export interface AsrStream {
   abort(): void;
 }
 
+export interface CallAudioOptions {
+  callId: string;
+  protocol?: string;
+  format: WireAudioFormat;
+  parties: readonly string[];
+  /** Acoustic measures to compute from the audio (analytics.measures); absent when analytics are off. */
+  acoustic?: MeasuresOptions;
+  /** A test model's self-description: each party's audio is checked against it (warnings$). */
+  modelInfo?: ModelInfo;
+}
+
+/** One party's share of a wire message, as the call accounts it. */
+export interface PartyAudioTaken {
+  party: string;
+  /** Samples at the call rate. */
+  samples: number;
+  /** Where they start on the party's timeline (call rate). */
+  startSample: number;
+  /** Model-rate samples the party's recognizer could not take (queue full). */
+  droppedModelSamples: number;
+}
+
+/**
+ * A call's audio, from wire bytes to its parties' recognizers and acoustic measures. Decoding,
+ * resampling, rechunking and the acoustic analysis happen where its recognizers live (an ASR worker
+ * thread); the caller only validates and accounts. Throws CallInputError for a format it cannot take.
+ */
+export interface CallAudio {
+  /** Each party's recognizer: results, backlog, end, abort. */
+  readonly streams: ReadonlyMap<string, AsrStream>;
+  /** Raised tone and talk activity of the call's audio (absent without `acoustic` options). */
+  readonly acoustic: AcousticStreams | undefined;
+  /** A party's audio does not suit the test model: at most once per call. */
+  readonly warnings$: Observable<{ party: string; warning: ModelFitWarning }>;
+  /** Interleaved wire audio. Throws CallInputError('bad_frame_size') for a partial sample frame. */
+  pushInterleaved(bytes: Uint8Array): PartyAudioTaken[];
+  /** One party's track. Throws CallInputError('bad_message') for an unknown party, ('bad_frame_size') for a partial sample. */
+  pushParty(party: string, bytes: Uint8Array): PartyAudioTaken;
+  /** The party's clock jumps `samples` (call rate) ahead; returns where the gap starts. */
+  skip(party: string, samples: number): number;
+  /** No more audio: resampler tails go to the recognizers and the acoustic measures finish. End the streams after this. */
+  endAudio(): void;
+  /** Torn down: drop the processing (the streams are aborted separately). */
+  close(): void;
+}
+
 export interface AsrEngine {
   /** Sample rate (Hz) the model expects. */
   readonly sampleRate: number;
@@ -62,5 +113,7 @@ export interface AsrEngine {
    * briefly)? Engines without a model (text calls only) have nothing to check.
    */
   checkModel?(): Promise<{ ok: boolean; problem?: string }>;
+  /** A call's audio processing and its parties' recognizers. */
+  openCall(options: CallAudioOptions): CallAudio;
   close(): Promise<void>;
 }

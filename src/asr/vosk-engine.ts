@@ -8,7 +8,9 @@ import { libvosk, type Handle } from './libvosk.js';
 import { probeModel, type ProbeOptions } from './model-probe.js';
 import { validateModelDir, type ModelInfo } from './model-validate.js';
 import { QueueDepth } from './queue-depth.js';
-import type { AsrEngine, AsrStream, AsrStreamOptions } from './types.js';
+import { CallAudioDecoder } from '../audio/call-audio-decoder.js';
+import { WorkerCallAudio } from './call-audio.js';
+import type { AsrEngine, AsrStream, AsrStreamOptions, CallAudio, CallAudioOptions } from './types.js';
 import { VoskAsrStream } from './vosk-stream.js';
 import { AsrWorkerPool, workerCount, type RecognizerCheck } from './worker/pool.js';
 
@@ -55,7 +57,7 @@ export class VoskAsrEngine implements AsrEngine {
     this.sampleRate = info.sampleRate;
     const { asr } = deps;
     this.pool = new AsrWorkerPool(
-      { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel },
+      { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel, chunkSamples: Math.max(1, Math.round((asr.chunkMs * info.sampleRate) / 1000)) },
       workerCount(asr.workers),
       deps.log,
       () => deps.metrics.asrWorkerRestarts.inc(),
@@ -153,7 +155,7 @@ export class VoskAsrEngine implements AsrEngine {
     return this.streams.size;
   }
 
-  openStream(options: AsrStreamOptions): AsrStream {
+  openStream(options: AsrStreamOptions): VoskAsrStream {
     if (this.closing) throw new AsrError('the ASR engine is closed');
     if (options.sampleRate !== this.sampleRate) {
       throw new AsrError(`stream rate ${options.sampleRate} Hz does not match the model's ${this.sampleRate} Hz (the audio layer must resample)`);
@@ -169,6 +171,25 @@ export class VoskAsrEngine implements AsrEngine {
     });
     this.streams.add(stream);
     return stream;
+  }
+
+  /**
+   * A call's recognizers and its audio processing, on one worker. Throws CallInputError for a format
+   * the decoder cannot take (checked here, before anything is opened: a bad format is the client's
+   * error, never the worker's).
+   */
+  openCall(options: CallAudioOptions): CallAudio {
+    void new CallAudioDecoder(options.format, options.parties, this.sampleRate);
+    const streams: VoskAsrStream[] = [];
+    try {
+      for (const party of options.parties) {
+        streams.push(this.openStream({ callId: options.callId, ...(options.protocol ? { protocol: options.protocol } : {}), party, sampleRate: this.sampleRate }));
+      }
+      return new WorkerCallAudio(this.pool, options, streams, this.sampleRate);
+    } catch (err) {
+      for (const stream of streams) stream.abort();
+      throw err;
+    }
   }
 
   /**

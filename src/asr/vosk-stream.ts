@@ -11,6 +11,8 @@ import { parseFinal, parsePartial } from './vosk-result.js';
 import type { AsrWorkerPool, StreamSink } from './worker/pool.js';
 import type { FromWorker } from './worker/protocol.js';
 
+type StreamMessage = Extract<FromWorker, { stream: number }>;
+
 export interface VoskStreamDeps {
   pool: AsrWorkerPool;
   options: AsrStreamOptions;
@@ -84,19 +86,34 @@ export class VoskAsrStream implements AsrStream, StreamSink {
   }
 
   write(samples: Int16Array): boolean {
-    if (this.state !== 'open') return false;
-    if (samples.length === 0) return true;
-    if (this.queuedSamples + samples.length > this.maxQueueSamples) {
-      this.drop(samples.length);
-      return false;
-    }
-    if (this.dropEpisode) this.endDropEpisode();
-    this.queuedSamples += samples.length;
-    this.acceptedSamples += samples.length;
-    this.deps.depth.add(samples.length);
+    if (!this.admit(samples.length, false)) return false;
     // Each chunk is a fresh array (Rechunker), so its buffer can move to the worker.
     for (const chunk of this.rechunker.push(samples)) this.deps.pool.audio(this.callId, this.id, chunk);
     return true;
+  }
+
+  /**
+   * `samples` (model rate) for this recognizer, produced on its worker by the call's audio processing
+   * (asr/call-audio.ts): accounted like write(); false when the queue is full and it is dropped.
+   */
+  admit(samples: number, viaCall = true): boolean {
+    if (this.state !== 'open') return false;
+    if (samples <= 0) return true;
+    if (this.queuedSamples + samples > this.maxQueueSamples) {
+      this.drop(samples);
+      return false;
+    }
+    if (this.dropEpisode) this.endDropEpisode();
+    this.queuedSamples += samples;
+    this.acceptedSamples += samples;
+    this.deps.depth.add(samples);
+    if (viaCall) this.deps.pool.expect(this.callId, this.id, samples);
+    return true;
+  }
+
+  /** The worker's stream id (asr/call-audio.ts links a call's processing to its parties' recognizers). */
+  get streamId(): number {
+    return this.id;
   }
 
   skip(samples: number): void {
@@ -135,7 +152,7 @@ export class VoskAsrStream implements AsrStream, StreamSink {
   }
 
   /** From the worker (StreamSink). */
-  onMessage(message: FromWorker): void {
+  onMessage(message: StreamMessage): void {
     switch (message.type) {
       case 'decoded':
         this.account(message.samples, message.elapsedMs);
@@ -188,8 +205,10 @@ export class VoskAsrStream implements AsrStream, StreamSink {
     metrics.audioDecodedSeconds.inc(samples / this.rate);
     metrics.asrRealTimeFactor.observe((elapsedMs * this.rate) / (samples * 1000));
     if (this.state === 'closed') return; // close() already took this stream's audio off the gauge
-    this.queuedSamples -= samples;
-    this.deps.depth.add(-samples);
+    // Never below zero: a call's resampler tail reaches the recognizer without being expected.
+    const taken = Math.min(samples, this.queuedSamples);
+    this.queuedSamples -= taken;
+    this.deps.depth.add(-taken);
   }
 
   private drop(samples: number): void {

@@ -30,6 +30,10 @@ export class RedisHealth {
   ) {
     // A dropped connection is known at once, without waiting for the next PING.
     client.on('close', () => (this.answered = false));
+    // A (re)connection is known at once too: the first PING at start may have found it still connecting.
+    client.on('ready', () => {
+      if (this.timer) void this.probe();
+    });
     client.on('error', (err: Error) => (this.lastErrorText = err.message));
   }
 

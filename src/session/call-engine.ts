@@ -1,4 +1,4 @@
-import type { Detector } from '../analytics/types.js';
+import type { CallAnalytics } from '../analytics/types.js';
 import type { AsrEngine } from '../asr/types.js';
 import type { ModelInfo } from '../asr/model-info.js';
 import type { Config } from '../config/schema.js';
@@ -22,7 +22,7 @@ export interface CallEngineDeps {
   metrics: EngineMetrics;
   log: Logger;
   /** Builds the analytics of one call from the rules in force when it starts. */
-  analyticsForCall: (start: CallStart) => Detector;
+  analyticsForCall: (start: CallStart) => CallAnalytics;
   /** A fresh redactor per call (it keeps state across utterances). */
   redactorForCall: (start: CallStart) => CallRedactor;
   /** Wall clock of the calls' startedAt/endedAt (and so of the cross-call buckets); injectable for simulations. */

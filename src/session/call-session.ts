@@ -1,11 +1,10 @@
 import { Subject, type Observable } from 'rxjs';
-import { CallAudioDecoder, type DecodedFrame } from '../audio/call-audio-decoder.js';
 import { msToSamples, samplesToMs, type PartyPcm } from '../audio/format.js';
-import type { Detector, DetectorOutput } from '../analytics/types.js';
+import type { CallAnalytics, DetectorOutput } from '../analytics/types.js';
 import { AsrWorkerLostError } from '../asr/errors.js';
-import { ModelFitCheck } from '../asr/model-fit.js';
+import type { ModelFitWarning } from '../asr/model-fit.js';
 import type { ModelInfo } from '../asr/model-info.js';
-import type { AsrEngine, AsrStream } from '../asr/types.js';
+import type { AsrEngine, AsrStream, CallAudio, PartyAudioTaken } from '../asr/types.js';
 import {
   EVENT_SCHEMA_VERSION,
   type AlertEvent,
@@ -27,8 +26,8 @@ import type { CallSession, CallStart } from './types.js';
 
 export interface CallSessionDeps {
   asr: AsrEngine;
-  /** This call's analytics (rules snapshot taken at call start). */
-  analytics: Detector;
+  /** This call's analytics (rules snapshot taken at call start); its `acoustic` measures are computed on the call's ASR worker. */
+  analytics: CallAnalytics;
   publisher: CallPublisher;
   metrics: EngineMetrics;
   log: Logger;
@@ -65,17 +64,18 @@ export interface CallRedactor {
 
 interface PartyState {
   asr: AsrStream;
-  /** Whether this party's audio suits the model; dropped once judged. */
-  fit: ModelFitCheck | undefined;
   assembler: TranscriptAssembler;
   receivedSamples: number;
   droppedModelSamples: number;
   asrDone: Promise<void>;
 }
 
+const NO_SAMPLES = new Int16Array(0);
+
 /**
- * One live call: decodes audio, feeds one recognizer per party, runs the call's analytics over the
- * transcripts and audio, and publishes alerts, tags and the summary. Protocol-neutral.
+ * One live call: hands its audio to its CallAudio (decoded, resampled, recognized and analysed for
+ * the acoustic measures on an ASR worker thread), runs the call's analytics over the transcripts and
+ * the acoustic outputs, and publishes alerts, tags and the summary. Protocol-neutral.
  * A text call (start.input 'text') has no decoder and no recognizers: its client's utterances
  * become the transcripts, and everything after that is the same.
  */
@@ -89,7 +89,8 @@ export class LiveCallSession implements CallSession {
   private readonly audio = new Subject<PartyPcm>();
   private readonly durationMs = new Subject<number>();
   /** Audio calls only. */
-  private readonly decoder: CallAudioDecoder | undefined;
+  private readonly callAudio: CallAudio | undefined;
+  private warned = false;
   /** Text calls only. */
   private readonly text: TextTranscriber | undefined;
   private readonly parties = new Map<string, PartyState>();
@@ -119,14 +120,17 @@ export class LiveCallSession implements CallSession {
     if (start.input === 'text') {
       this.text = new TextTranscriber(start.callId, start.parties, deps.textLimits);
     } else {
-      this.decoder = new CallAudioDecoder(start.format, start.parties, deps.asr.sampleRate);
-      try {
-        for (const party of start.parties) this.parties.set(party, this.openParty(party));
-      } catch (err) {
-        // A recognizer that could not be created fails the call's start; free the ones already made.
-        for (const state of this.parties.values()) state.asr.abort();
-        throw err;
-      }
+      // Throws (and frees what it made) when the format is bad or a recognizer cannot be created.
+      this.callAudio = deps.asr.openCall({
+        callId: start.callId,
+        protocol: start.protocol,
+        format: start.format,
+        parties: start.parties,
+        ...(deps.analytics.acoustic ? { acoustic: deps.analytics.acoustic } : {}),
+        ...(deps.modelInfo ? { modelInfo: deps.modelInfo } : {}),
+      });
+      for (const [party, stream] of this.callAudio.streams) this.parties.set(party, this.openParty(party, stream));
+      this.callAudio.warnings$.subscribe(({ party, warning }) => this.guard('warning', () => this.warnModelFit(party, warning)));
     }
     this.analyticsDone = this.runAnalytics();
     void deps.publisher.callStarted(start, this.startedAt, this.record);
@@ -135,13 +139,13 @@ export class LiveCallSession implements CallSession {
 
   pushAudio(bytes: Buffer): void {
     if (this.stopping) return; // frames in flight when the call ended (duration limit, shutdown): not a client fault
-    this.accept(this.audioDecoder().decodeInterleaved(bytes));
+    this.accept(this.audioIn().pushInterleaved(bytes));
     this.noteInput();
   }
 
   pushPartyAudio(party: string, bytes: Buffer): void {
     if (this.stopping) return;
-    this.accept([this.audioDecoder().decodeParty(party, bytes)]);
+    this.accept([this.audioIn().pushParty(party, bytes)]);
   }
 
   pushUtterance(utterance: Utterance): void {
@@ -166,16 +170,16 @@ export class LiveCallSession implements CallSession {
   skipAudio(ms: number, party?: string): void {
     if (this.stopping || !(ms > 0)) return;
     this.noteInput();
-    const decoder = this.audioDecoder();
+    const audio = this.audioIn();
     const rate = this.start.format.sampleRate;
     const samples = msToSamples(ms, rate);
     for (const name of party === undefined ? this.start.parties : [party]) {
       const state = this.parties.get(name);
       if (!state) throw new CallInputError('bad_message', `unknown party ${name}`);
-      const at = decoder.skip(name, samples);
+      const at = audio.skip(name, samples);
       // Constant time whatever the gap: analytics get an empty chunk at the gap's end, which moves their
       // clocks there; the frames in between count as silence (nothing is allocated or analyzed for them).
-      this.audio.next({ party: name, samples: new Int16Array(0), sampleRate: rate, startSample: at + samples });
+      this.audio.next({ party: name, samples: NO_SAMPLES, sampleRate: rate, startSample: at + samples });
       state.receivedSamples += samples;
       state.asr.skip(msToSamples(ms, this.deps.asr.sampleRate));
     }
@@ -234,11 +238,9 @@ export class LiveCallSession implements CallSession {
     this.watchdog.unref();
   }
 
-  private openParty(party: string): PartyState {
-    const asr = this.deps.asr.openStream({ callId: this.callId, protocol: this.start.protocol, party, sampleRate: this.deps.asr.sampleRate });
+  private openParty(party: string, asr: AsrStream): PartyState {
     const assembler = new TranscriptAssembler(this.callId, party);
-    const fit = ModelFitCheck.forModel(this.deps.modelInfo, this.start.format.sampleRate);
-    const state: PartyState = { asr, fit, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
+    const state: PartyState = { asr, assembler, receivedSamples: 0, droppedModelSamples: 0, asrDone: Promise.resolve() };
     state.asrDone = new Promise<void>((resolve) => {
       asr.results$.subscribe({
         next: (result) =>
@@ -259,29 +261,31 @@ export class LiveCallSession implements CallSession {
     return state;
   }
 
-  private audioDecoder(): CallAudioDecoder {
-    if (!this.decoder) throw new CallInputError('wrong_input', 'this is a text call (input "text"): send utterances, not audio');
-    return this.decoder;
+  private audioIn(): CallAudio {
+    if (!this.callAudio) throw new CallInputError('wrong_input', 'this is a text call (input "text"): send utterances, not audio');
+    return this.callAudio;
   }
 
-  private accept(frames: DecodedFrame[]): void {
+  /**
+   * Accounts what the call's audio took. The PCM itself stays on the worker: the analytics get an
+   * empty chunk at each party's new position, which moves their audio clock (rules' windows).
+   */
+  private accept(taken: PartyAudioTaken[]): void {
     const rate = this.start.format.sampleRate;
-    for (const frame of frames) {
-      const state = this.parties.get(frame.party);
-      if (!state) continue;
-      state.receivedSamples += frame.callRate.length;
-      this.deps.metrics.audioReceivedSeconds.inc({ protocol: this.start.protocol }, frame.callRate.length / rate);
-      this.audio.next({ party: frame.party, samples: frame.callRate, sampleRate: rate, startSample: frame.startSample });
-      if (state.fit) this.checkModelFit(frame.party, state, frame.callRate);
-      if (frame.modelRate.length > 0 && !state.asr.write(frame.modelRate)) state.droppedModelSamples += frame.modelRate.length;
+    for (const t of taken) {
+      const state = this.parties.get(t.party);
+      if (!state || t.samples === 0) continue;
+      state.receivedSamples += t.samples;
+      state.droppedModelSamples += t.droppedModelSamples;
+      this.deps.metrics.audioReceivedSeconds.inc({ protocol: this.start.protocol }, t.samples / rate);
+      this.audio.next({ party: t.party, samples: NO_SAMPLES, sampleRate: rate, startSample: t.startSample + t.samples });
     }
   }
 
-  /** A test model fed audio it cannot decode: warn once per call (socket, log), then stop checking. */
-  private checkModelFit(party: string, state: PartyState, samples: Int16Array): void {
-    const warning = state.fit?.push(samples);
-    if (!warning) return;
-    for (const other of this.parties.values()) other.fit = undefined;
+  /** A test model fed audio it cannot decode: warn once per call (socket, log). */
+  private warnModelFit(party: string, warning: ModelFitWarning): void {
+    if (this.warned) return;
+    this.warned = true;
     this.deps.log.warn({ party, code: warning.code, ...warning.details }, 'model does not suit the audio: results are meaningless');
     this.events.next({
       type: 'warning',
@@ -313,6 +317,7 @@ export class LiveCallSession implements CallSession {
       transcripts$: this.transcripts.asObservable(),
       audio$: this.audio.asObservable(),
       durationMs$: this.durationMs.asObservable(),
+      ...(this.callAudio?.acoustic ? { acoustic: this.callAudio.acoustic } : {}),
     });
     return new Promise<void>((resolve) => {
       outputs$.subscribe({
@@ -413,10 +418,8 @@ export class LiveCallSession implements CallSession {
 
   private async finish(reason: CallEndReason): Promise<CallSummary> {
     clearTimeout(this.watchdog);
-    for (const frame of this.decoder?.flush() ?? []) {
-      const state = this.parties.get(frame.party);
-      if (state && frame.modelRate.length > 0) state.asr.write(frame.modelRate);
-    }
+    // The resampler tails go to the recognizers and the acoustic measures finish, on the worker, before the streams end.
+    this.callAudio?.endAudio();
     const finishMs = this.deps.finishTimeoutMs ?? 30_000;
     const recognized = Promise.all([...this.parties.values()].map(async (p) => {
       await p.asr.end().catch((err: unknown) => this.deps.log.error({ err }, 'asr stream end failed'));

@@ -1,6 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { AcousticAnalysis, type AcousticEvent } from '../../analytics/acoustic.js';
+import { CallAudioDecoder, type DecodedFrame } from '../../audio/call-audio-decoder.js';
+import { Rechunker } from '../../audio/rechunker.js';
 import { createRecognizer, libvosk, type Handle } from '../libvosk.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { ModelFitCheck } from '../model-fit.js';
+import type { CallAudioInit, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 /**
  * An ASR worker thread: owns the recognizers of the calls pinned to it and decodes their audio
@@ -8,6 +12,12 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
  *
  * Scheduling: streams with queued audio take turns, one chunk each, and the thread yields to its
  * event loop between chunks so new audio, ends and aborts are taken in while decoding goes on.
+ *
+ * It also does the per-call audio work of its calls, off the main thread: wire bytes are decoded
+ * (G.711/PCM16), split per party and resampled to the model rate here (CallAudioDecoder), rechunked
+ * into the parties' recognizer queues, checked against a test model (ModelFitCheck), and analysed
+ * for the acoustic measures (analytics/acoustic.ts: frame features, raised tone, talk activity),
+ * whose outputs go back as messages. Wire audio is taken in as soon as it arrives, ahead of decoding.
  */
 
 /** A 'cut' in a stream's queue: it is taken in turn with the audio around it. */
@@ -16,6 +26,8 @@ const CUT = 'cut';
 interface Stream {
   rec: Handle;
   queue: Array<Int16Array | typeof CUT>;
+  /** Model-rate audio of a call pipeline, cut into asr chunks (its remainder goes at 'end'). */
+  rechunker: Rechunker;
   ending: boolean;
   decodedSamples: number;
   lastPartialAt: number;
@@ -26,6 +38,17 @@ const port = parentPort!;
 const lib = libvosk();
 lib.setLogLevel(init.voskLogLevel);
 const streams = new Map<number, Stream>();
+const EMPTY = new Int16Array(0);
+
+interface CallAudio {
+  init: CallAudioInit;
+  decoder: CallAudioDecoder;
+  fits: Array<ModelFitCheck | undefined>;
+  acoustic: AcousticAnalysis | undefined;
+  /** Acoustic events not yet posted. */
+  events: AcousticEvent[];
+}
+const calls = new Map<number, CallAudio>();
 /** Streams with work, in turn order. */
 const ready: number[] = [];
 let scheduled = false;
@@ -42,7 +65,7 @@ port.on('message', (message: ToWorker) => {
         post({ type: 'failed', stream: message.stream, message: 'libvosk could not create a recognizer (out of memory, or a broken graph)' });
         return;
       }
-      streams.set(message.stream, { rec, queue: [], ending: false, decodedSamples: 0, lastPartialAt: -Infinity });
+      streams.set(message.stream, { rec, queue: [], rechunker: new Rechunker(init.chunkSamples ?? Math.round(init.sampleRate / 10)), ending: false, decodedSamples: 0, lastPartialAt: -Infinity });
       return;
     }
     case 'audio': {
@@ -55,6 +78,9 @@ port.on('message', (message: ToWorker) => {
     case 'cut': {
       const stream = streams.get(message.stream);
       if (!stream || stream.ending) return;
+      // The call audio's rest shorter than a chunk belongs to the utterance being ended.
+      const rest = stream.rechunker.flush();
+      if (rest) stream.queue.push(rest);
       stream.queue.push(CUT);
       wake(message.stream);
       return;
@@ -62,6 +88,8 @@ port.on('message', (message: ToWorker) => {
     case 'end': {
       const stream = streams.get(message.stream);
       if (!stream) return;
+      const last = stream.rechunker.flush();
+      if (last && !stream.ending) stream.queue.push(last);
       stream.ending = true;
       wake(message.stream);
       return;
@@ -79,8 +107,88 @@ port.on('message', (message: ToWorker) => {
       post({ type: 'checked', id: message.id, ok: rec !== 0 });
       return;
     }
+    case 'call':
+      openCall(message.init);
+      return;
+    case 'wire':
+      withCall(message.call, (call) => {
+        const frames = message.party < 0 ? call.decoder.decodeInterleaved(message.bytes) : [call.decoder.decodeParty(call.init.parties[message.party]!, message.bytes)];
+        for (const frame of frames) take(call, frame, message.feed[call.init.parties.indexOf(frame.party)] ?? false);
+      });
+      return;
+    case 'skip':
+      withCall(message.call, (call) => {
+        const party = call.init.parties[message.party]!;
+        const at = call.decoder.skip(party, message.samples);
+        call.acoustic?.push({ party, samples: EMPTY, sampleRate: call.init.format.sampleRate, startSample: at + message.samples });
+      });
+      return;
+    case 'callEnd':
+      withCall(message.call, (call) => {
+        for (const frame of call.decoder.flush()) feed(call, frame);
+        call.acoustic?.end();
+      });
+      calls.delete(message.call);
+      return;
+    case 'callClose':
+      calls.get(message.call)?.acoustic?.close();
+      calls.delete(message.call);
+      return;
   }
 });
+
+function openCall(callInit: CallAudioInit): void {
+  const call: CallAudio = {
+    init: callInit,
+    decoder: new CallAudioDecoder(callInit.format, callInit.parties, init.sampleRate),
+    fits: callInit.parties.map(() => ModelFitCheck.forModel(callInit.modelInfo, callInit.format.sampleRate)),
+    acoustic: undefined,
+    events: [],
+  };
+  if (callInit.acoustic) call.acoustic = new AcousticAnalysis(callInit.parties, callInit.acoustic, (event) => call.events.push(event));
+  calls.set(callInit.call, call);
+}
+
+/** Runs one step of a call's audio work, then posts the acoustic outputs it produced; a failure ends the call's processing. */
+function withCall(id: number, work: (call: CallAudio) => void): void {
+  const call = calls.get(id);
+  if (!call) return;
+  try {
+    work(call);
+  } catch (err) {
+    call.acoustic?.close();
+    calls.delete(id);
+    post({ type: 'callFailed', call: id, message: (err as Error).message });
+  }
+  if (call.events.length > 0) {
+    post({ type: 'acoustic', call: id, events: call.events });
+    call.events = [];
+  }
+}
+
+/** One party's decoded audio: model-fit check, acoustic measures, and (unless its queue is full) its recognizer. */
+function take(call: CallAudio, frame: DecodedFrame, toRecognizer: boolean): void {
+  const index = call.init.parties.indexOf(frame.party);
+  const fit = call.fits[index];
+  const warning = fit?.push(frame.callRate);
+  if (warning) {
+    call.fits.fill(undefined); // one warning per call
+    post({ type: 'warning', call: call.init.call, party: frame.party, warning });
+  }
+  call.acoustic?.push({ party: frame.party, samples: frame.callRate, sampleRate: call.init.format.sampleRate, startSample: frame.startSample });
+  if (toRecognizer) feed(call, frame);
+}
+
+function feed(call: CallAudio, frame: DecodedFrame): void {
+  if (frame.modelRate.length === 0) return;
+  const id = call.init.streams[call.init.parties.indexOf(frame.party)];
+  const stream = id === undefined ? undefined : streams.get(id);
+  if (!stream || stream.ending) return;
+  const chunks = stream.rechunker.push(frame.modelRate);
+  if (chunks.length === 0) return;
+  stream.queue.push(...chunks);
+  wake(id!);
+}
 
 function wake(id: number): void {
   if (!ready.includes(id)) ready.push(id);

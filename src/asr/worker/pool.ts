@@ -3,23 +3,33 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { CallAudioInit, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+type StreamMessage = Extract<FromWorker, { stream: number }>;
+type CallMessage = Extract<FromWorker, { call: number }>;
 
 /** What the pool tells the stream that owns a recognizer. */
 export interface StreamSink {
-  onMessage(message: FromWorker): void;
+  onMessage(message: StreamMessage): void;
   /** The worker died: the stream is gone with it. */
+  onWorkerLost(reason: string): void;
+}
+
+/** What the pool tells the owner of a call's audio processing (asr/call-audio.ts). */
+export interface CallSink {
+  onMessage(message: CallMessage): void;
   onWorkerLost(reason: string): void;
 }
 
 interface Slot {
   index: number;
   worker: Worker;
-  streams: Map<number, { callId: string; sink: StreamSink }>;
+  /** `pending`: audio sent to the stream and not yet decoded, in samples at the model rate. */
+  streams: Map<number, { callId: string; sink: StreamSink; pending: number }>;
+  /** Calls' audio processing on this worker. */
+  callAudio: Map<number, CallSink>;
   /** Calls pinned to this worker (a call's parties share one worker). */
   calls: Map<string, number>;
-  /** Audio sent and not yet decoded, in samples. */
-  backlogSamples: number;
   /** Recent decoding time per audio time on this worker (moving average over decoded chunks). */
   realTimeFactor: number;
   probes: Map<number, (reply: Extract<FromWorker, { type: 'probed' }>) => void>;
@@ -56,6 +66,7 @@ export function workerCount(workers: number, cores: number = availableParallelis
 export class AsrWorkerPool {
   private readonly slots: Slot[] = [];
   private nextStream = 1;
+  private nextCall = 1;
   private nextProbe = 1;
   private closed = false;
   /** Starting value of each worker's real-time factor until it has decoded something (the probe's). */
@@ -76,7 +87,7 @@ export class AsrWorkerPool {
 
   /** Audio queued in the workers, per worker, in samples at the model rate. */
   get backlogSamples(): number[] {
-    return this.slots.map((s) => s.backlogSamples);
+    return this.slots.map(backlog);
   }
 
   /**
@@ -85,12 +96,12 @@ export class AsrWorkerPool {
    */
   get leastBacklogMs(): number {
     const rate = this.init.sampleRate;
-    return Math.min(...this.slots.map((s) => ((s.backlogSamples * 1000) / rate) * s.realTimeFactor));
+    return Math.min(...this.slots.map((s) => ((backlog(s) * 1000) / rate) * s.realTimeFactor));
   }
 
   /** The busiest worker's backlog, seconds of audio (the metric). */
   get maxBacklogSeconds(): number {
-    return Math.max(...this.slots.map((s) => s.backlogSamples)) / this.init.sampleRate;
+    return Math.max(...this.slots.map(backlog)) / this.init.sampleRate;
   }
 
   /** Seeds every worker's real-time factor (the capacity probe's measurement). */
@@ -112,7 +123,7 @@ export class AsrWorkerPool {
   open(callId: string, sink: StreamSink): number {
     const slot = this.slotFor(callId);
     const id = this.nextStream++;
-    slot.streams.set(id, { callId, sink });
+    slot.streams.set(id, { callId, sink, pending: 0 });
     slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
     slot.worker.postMessage({ type: 'open', stream: id } satisfies ToWorker);
     return id;
@@ -122,13 +133,51 @@ export class AsrWorkerPool {
   audio(callId: string, stream: number, samples: Int16Array): void {
     const slot = this.find(callId, stream);
     if (!slot) return;
-    slot.backlogSamples += samples.length;
+    slot.streams.get(stream)!.pending += samples.length;
     slot.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
   }
 
   /** Ends the stream's utterance in progress, after the audio sent before (vosk-server's reset). */
   cut(callId: string, stream: number): void {
     this.find(callId, stream)?.worker.postMessage({ type: 'cut', stream } satisfies ToWorker);
+  }
+
+  /** `samples` (model rate) of the call's wire audio will reach this stream through its worker's call processing. */
+  expect(callId: string, stream: number, samples: number): void {
+    const entry = this.find(callId, stream)?.streams.get(stream);
+    if (entry) entry.pending += samples;
+  }
+
+  /**
+   * Starts a call's audio processing on the worker its streams are pinned to (open them first);
+   * returns its id for wire/skip/endCall/closeCall.
+   */
+  openCall(callId: string, init: Omit<CallAudioInit, 'call'>, sink: CallSink): number {
+    const slot = this.slotFor(callId);
+    const call = this.nextCall++;
+    slot.callAudio.set(call, sink);
+    slot.worker.postMessage({ type: 'call', init: { ...init, call } } satisfies ToWorker);
+    return call;
+  }
+
+  /** Wire audio of a call; `bytes` moves to the worker (its buffer is transferred: the caller must own all of it). */
+  wire(call: number, party: number, bytes: Uint8Array, feed: boolean[]): void {
+    this.callSlot(call)?.worker.postMessage({ type: 'wire', call, party, bytes, feed } satisfies ToWorker, [bytes.buffer as ArrayBuffer]);
+  }
+
+  skip(call: number, party: number, samples: number): void {
+    this.callSlot(call)?.worker.postMessage({ type: 'skip', call, party, samples } satisfies ToWorker);
+  }
+
+  /** No more audio for the call: the worker flushes it into the recognizers and finishes the acoustic measures. */
+  endCall(call: number): void {
+    this.callSlot(call)?.worker.postMessage({ type: 'callEnd', call } satisfies ToWorker);
+  }
+
+  closeCall(call: number): void {
+    const slot = this.callSlot(call);
+    slot?.callAudio.delete(call);
+    slot?.worker.postMessage({ type: 'callClose', call } satisfies ToWorker);
   }
 
   end(callId: string, stream: number): void {
@@ -190,9 +239,14 @@ export class AsrWorkerPool {
     if (pinned) return pinned;
     let best = this.slots[0]!;
     for (const slot of this.slots) {
-      if (slot.backlogSamples < best.backlogSamples || (slot.backlogSamples === best.backlogSamples && slot.streams.size < best.streams.size)) best = slot;
+      const [a, b] = [backlog(slot), backlog(best)];
+      if (a < b || (a === b && slot.streams.size < best.streams.size)) best = slot;
     }
     return best;
+  }
+
+  private callSlot(call: number): Slot | undefined {
+    return this.slots.find((s) => s.callAudio.has(call));
   }
 
   private find(callId: string, stream: number): Slot | undefined {
@@ -201,7 +255,7 @@ export class AsrWorkerPool {
 
   private spawn(index: number): Slot {
     const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
-    const slot: Slot = { index, worker, streams: new Map(), calls: new Map(), backlogSamples: 0, realTimeFactor: this.initialRealTimeFactor, probes: new Map(), checks: new Map() };
+    const slot: Slot = { index, worker, streams: new Map(), callAudio: new Map(), calls: new Map(), realTimeFactor: this.initialRealTimeFactor, probes: new Map(), checks: new Map() };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'asr worker failed'));
     worker.once('exit', (code) => this.lost(slot, code));
@@ -219,13 +273,18 @@ export class AsrWorkerPool {
       slot.checks.delete(message.id);
       return;
     }
+    if (message.type === 'acoustic' || message.type === 'warning' || message.type === 'callFailed') {
+      const sink = slot.callAudio.get(message.call);
+      if (message.type === 'callFailed') slot.callAudio.delete(message.call);
+      sink?.onMessage(message);
+      return;
+    }
+    const owner = slot.streams.get(message.stream);
     if (message.type === 'decoded') {
-      slot.backlogSamples -= message.samples;
+      if (owner) owner.pending = Math.max(0, owner.pending - message.samples);
       const rtf = (message.elapsedMs * this.init.sampleRate) / (Math.max(1, message.samples) * 1000);
       slot.realTimeFactor += (rtf - slot.realTimeFactor) * RTF_SMOOTHING;
     }
-    if (message.type === 'freed') slot.backlogSamples -= message.discardedSamples;
-    const owner = slot.streams.get(message.stream);
     if (owner && (message.type === 'freed' || message.type === 'failed')) this.forget(slot, message.stream, owner.callId);
     owner?.sink.onMessage(message);
   }
@@ -238,8 +297,10 @@ export class AsrWorkerPool {
   }
 
   private lost(slot: Slot, code: number): void {
-    const sinks = [...slot.streams.values()].map((s) => s.sink);
+    const sinks: Array<StreamSink | CallSink> = [...slot.streams.values()].map((s) => s.sink);
+    sinks.push(...slot.callAudio.values());
     slot.streams.clear();
+    slot.callAudio.clear();
     slot.calls.clear();
     for (const resolve of slot.probes.values()) resolve({ type: 'probed', id: 0, decodedMs: 0, elapsedMs: 0 });
     for (const resolve of slot.checks.values()) resolve(false);
@@ -249,4 +310,11 @@ export class AsrWorkerPool {
     this.slots[slot.index] = this.spawn(slot.index);
     this.onReplaced();
   }
+}
+
+/** Audio a worker holds and has not decoded yet, samples at the model rate. */
+function backlog(slot: Slot): number {
+  let sum = 0;
+  for (const s of slot.streams.values()) sum += s.pending;
+  return sum;
 }

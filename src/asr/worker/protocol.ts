@@ -4,6 +4,12 @@
  * transferred buffers (the chunk's memory moves to the worker, nothing is copied).
  */
 
+import type { AcousticEvent } from '../../analytics/acoustic.js';
+import type { MeasuresOptions } from '../../analytics/measures-options.js';
+import type { WireAudioFormat } from '../../audio/format.js';
+import type { ModelFitWarning } from '../model-fit.js';
+import type { ModelInfo } from '../model-info.js';
+
 /** What a worker needs to build recognizers: the shared model and the decoding options. */
 export interface WorkerInit {
   model: number;
@@ -12,6 +18,21 @@ export interface WorkerInit {
   partialIntervalMs: number;
   partialWords: boolean;
   voskLogLevel: number;
+  /** Samples per chunk handed to libvosk (asr.chunkMs at the model rate); default 100 ms. */
+  chunkSamples?: number;
+}
+
+/** A call's audio processing on its worker: what it needs to decode, resample and analyse. */
+export interface CallAudioInit {
+  call: number;
+  format: WireAudioFormat;
+  parties: string[];
+  /** Recognizer stream of each party (opened before), in party order. */
+  streams: number[];
+  /** Acoustic measures (analytics.measures); absent when analytics are off. */
+  acoustic?: MeasuresOptions;
+  /** A test model's self-description: each party's audio is checked against it. */
+  modelInfo?: ModelInfo;
 }
 
 export type ToWorker =
@@ -30,7 +51,21 @@ export type ToWorker =
   /** Readiness: create and free a recognizer, reply whether libvosk could. */
   | { type: 'check'; id: number }
   /** Decoding-cost probe: decode `samples` on a throw-away recognizer, reply with the CPU time. */
-  | { type: 'probe'; id: number; samples: Int16Array; budgetMs: number };
+  | { type: 'probe'; id: number; samples: Int16Array; budgetMs: number }
+  /** Start a call's audio processing (its streams are already open on this worker). */
+  | { type: 'call'; init: CallAudioInit }
+  /**
+   * Wire audio of a call: interleaved (party -1) or one party's track, in the call's encoding, in a
+   * transferred buffer. `feed[i]` false: party i's recognizer queue is full, that party's share is
+   * analysed but not decoded (the main thread decided it and mapped the gap on the party's clock).
+   */
+  | { type: 'wire'; call: number; party: number; bytes: Uint8Array; feed: boolean[] }
+  /** Party `party`'s clock jumps `samples` (call rate) ahead without audio. */
+  | { type: 'skip'; call: number; party: number; samples: number }
+  /** No more audio: the resampler tails go to the recognizers, the acoustic measures finish. */
+  | { type: 'callEnd'; call: number }
+  /** Drop the call's processing without results. */
+  | { type: 'callClose'; call: number };
 
 export type FromWorker =
   /** A chunk was decoded; `json` is a result (final) or a partial, when there is one. */
@@ -43,4 +78,10 @@ export type FromWorker =
   | { type: 'freed'; stream: number; discardedSamples: number }
   | { type: 'failed'; stream: number; message: string }
   | { type: 'probed'; id: number; decodedMs: number; elapsedMs: number }
-  | { type: 'checked'; id: number; ok: boolean };
+  | { type: 'checked'; id: number; ok: boolean }
+  /** Acoustic measure outputs of a call (batched: everything one message or end produced). */
+  | { type: 'acoustic'; call: number; events: AcousticEvent[] }
+  /** A party's audio does not suit the test model (once per call). */
+  | { type: 'warning'; call: number; party: string; warning: ModelFitWarning }
+  /** The call's audio processing failed (bad audio, a detector bug): its audio is no longer analysed. */
+  | { type: 'callFailed'; call: number; message: string };
