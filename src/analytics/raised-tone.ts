@@ -15,6 +15,9 @@
  *    (louder only) or a livelier but not louder voice is not raised.
  * 4. Absolute rule (no baseline needed, gain-independent): tilt >= -4.5 dB AND F0 >= 230 Hz, a bright,
  *    high, strained voice; strength 1 + (tilt + 4.5) / 2. This finds a caller angry from the first word.
+ * 4b. Music is not a voice: a note holds its pitch, a voice glides. When more than 85 % of the
+ *    utterance's last 600 ms of voiced frames keep the previous frame's pitch within 0.15 semitone,
+ *    the rest of the utterance is not judged and steady pieces do not enter the baseline.
  * 5. A moment is raised at strength >= 1 (max of both rules) and stays raised down to 2/3. Evidence
  *    accumulates per raised frame as its duration times its strength; an alert is raised once it
  *    reaches `evidenceMs` (700 ms): a shout of strength 3 alerts after about 230 ms of raised voiced
@@ -33,7 +36,7 @@
  * baseline in dB (0 without a baseline). The 'raisedTone' summary section lists the baselines and
  * episodes of every party.
  * Measured on real acted speech with `voc eval tone` (README); checked on espeak-ng speech: no alert on
- * calm calls, one loud syllable, a hot line, line noise and hum.
+ * calm calls, one loud syllable, a hot line, line noise and hum, music on hold (sox-synthesized).
  * Limits: what is not raised acoustically is not found (cold, quiet anger); a caller angry from the
  * first word is found only by the absolute rule until calm speech gives a baseline, and the absolute
  * rule depends on the channel's frequency response (a very bright line makes high voices "bright");

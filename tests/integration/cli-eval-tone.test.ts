@@ -120,24 +120,30 @@ describe('voc eval tone', () => {
     expect(r.code).toBe(0);
     const cv = JSON.parse(r.stdout) as {
       gridSize: number;
-      folds: Array<{ heldOut: string[]; chosen: Record<string, number> }>;
-      heldOut: Run[];
+      selections: Array<{
+        rule: string;
+        folds: Array<{ heldOut: string[]; chosen: Record<string, number> }>;
+        heldOut: Run[];
+        allSpeakersChoice: { chosen: Record<string, number>; runs: Run[] };
+        heldOutVerdict: Record<string, boolean>;
+      }>;
       configured: Run[];
-      allSpeakersChoice: { chosen: Record<string, number>; runs: Run[] };
-      heldOutVerdict: Record<string, boolean>;
     };
     expect(cv.gridSize).toBe(64);
-    // Each speaker is held out exactly once, and each fold's choice is one of the grid's settings.
-    expect(cv.folds.flatMap((f) => f.heldOut).sort()).toEqual(['f1', 'm1']);
-    for (const f of cv.folds) expect(Object.keys(f.chosen)).toEqual(['scoreThreshold', 'minLoudnessRiseDb', 'minPitchTiltUnits', 'absoluteTiltDb', 'absoluteMinF0Hz', 'evidenceMs']);
-    // Every file is scored once per run, held out.
-    expect(cv.heldOut.map((x) => `${x.order} ${x.format}`)).toEqual(['calm-first pcm16-16k', 'calm-first mulaw-8k', 'angry-first pcm16-16k', 'angry-first mulaw-8k']);
-    for (const run of cv.heldOut) {
-      const o = run.overall;
-      expect(o.tp + o.fn).toBe(6);
-      expect(o.fp + o.tn).toBe(8);
+    expect(cv.selections.map((x) => x.rule)).toEqual(['plain', 'neighbours']);
+    for (const sel of cv.selections) {
+      // Each speaker is held out exactly once, and each fold's choice is one of the grid's settings.
+      expect(sel.folds.flatMap((f) => f.heldOut).sort()).toEqual(['f1', 'm1']);
+      for (const f of sel.folds) expect(Object.keys(f.chosen)).toEqual(['scoreThreshold', 'minLoudnessRiseDb', 'minPitchTiltUnits', 'absoluteTiltDb', 'absoluteMinF0Hz', 'evidenceMs']);
+      // Every file is scored once per run, held out.
+      expect(sel.heldOut.map((x) => `${x.order} ${x.format}`)).toEqual(['calm-first pcm16-16k', 'calm-first mulaw-8k', 'angry-first pcm16-16k', 'angry-first mulaw-8k']);
+      for (const run of sel.heldOut) {
+        const o = run.overall;
+        expect(o.tp + o.fn).toBe(6);
+        expect(o.fp + o.tn).toBe(8);
+      }
+      expect(Object.keys(sel.heldOutVerdict).sort()).toEqual(['angryFirstF1', 'calmFirstF1', 'medianLatency', 'noFalseAlerts']);
     }
-    expect(Object.keys(cv.heldOutVerdict).sort()).toEqual(['angryFirstF1', 'calmFirstF1', 'medianLatency', 'noFalseAlerts']);
     // The search's cached frame features and tracker give what the live engine gives for the same options.
     if (engineRuns === undefined) {
       const plain = await runCli(['eval', 'tone', set, '--json', '--config', config], { env: cliEnv(), timeoutMs: 240_000 });

@@ -41,14 +41,18 @@ describe('voc eval tone --cross-validate helpers', () => {
     expect(n[5]!.sort()).toEqual([1, 4]);
   });
 
-  it('better: false alerts around the setting first, then its own, latency, worst margin, mean F1', () => {
+  it("better: ('neighbours') false alerts around the setting first, then (both rules) its own, latency, worst margin, mean F1", () => {
     const o = (x: Partial<Objective>): Objective => ({ neighbourFalseAlerts: 0, falseAlerts: 0, latencyOk: true, worstMargin: 0, meanF1: 0.8, ...x });
-    expect(better(o({ neighbourFalseAlerts: 0, worstMargin: -0.1 }), o({ neighbourFalseAlerts: 1, worstMargin: 0.1 }))).toBe(true);
-    expect(better(o({ falseAlerts: 0, neighbourFalseAlerts: 2 }), o({ falseAlerts: 1, neighbourFalseAlerts: 1 }))).toBe(false);
-    expect(better(o({ latencyOk: false, worstMargin: 0.2 }), o({ worstMargin: 0 }))).toBe(false);
-    expect(better(o({ worstMargin: 0.02 }), o({ worstMargin: 0.01, meanF1: 0.9 }))).toBe(true);
-    expect(better(o({ meanF1: 0.9 }), o({ meanF1: 0.8 }))).toBe(true);
-    // Equal: the earlier setting stays.
-    expect(better(o({}), o({}))).toBe(false);
+    expect(better(o({ neighbourFalseAlerts: 0, worstMargin: -0.1 }), o({ neighbourFalseAlerts: 1, worstMargin: 0.1 }), 'neighbours')).toBe(true);
+    expect(better(o({ neighbourFalseAlerts: 0, worstMargin: -0.1 }), o({ neighbourFalseAlerts: 1, worstMargin: 0.1 }), 'plain')).toBe(false);
+    expect(better(o({ falseAlerts: 0, neighbourFalseAlerts: 2 }), o({ falseAlerts: 1, neighbourFalseAlerts: 1 }), 'neighbours')).toBe(false);
+    expect(better(o({ falseAlerts: 0, neighbourFalseAlerts: 2 }), o({ falseAlerts: 1, neighbourFalseAlerts: 1 }), 'plain')).toBe(true);
+    for (const rule of ['plain', 'neighbours'] as const) {
+      expect(better(o({ latencyOk: false, worstMargin: 0.2 }), o({ worstMargin: 0 }), rule)).toBe(false);
+      expect(better(o({ worstMargin: 0.02 }), o({ worstMargin: 0.01, meanF1: 0.9 }), rule)).toBe(true);
+      expect(better(o({ meanF1: 0.9 }), o({ meanF1: 0.8 }), rule)).toBe(true);
+      // Equal: the earlier setting stays.
+      expect(better(o({}), o({}), rule)).toBe(false);
+    }
   });
 });

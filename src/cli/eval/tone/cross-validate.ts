@@ -13,12 +13,14 @@ import { countOutcomes, latencyStats, metricsOf, scoreCall, summarizeRun, type C
  * choice does on speakers it never saw.
  *
  * Each call's frame features are computed once (features.ts); each grid point re-runs only the
- * detector's tracker. Choice on the training speakers, in this order: fewest false alerts on calm
- * files (over both orders and formats) of the setting AND its grid neighbours (one step along one
- * axis: a setting at the edge of the false-alert-free region falls off it on new speakers); fewest
- * of its own; every run's median latency <= the target; the largest worst margin over the runs of F1
- * above its order's target (calm-first 0.90, angry-first 0.80); the largest mean F1; the earliest grid
- * point (the grid lists the shipped value first).
+ * detector's tracker. Two choice rules run on the same grid results, each reported:
+ * - 'plain': on the training speakers, fewest false alerts on calm files (over both orders and
+ *   formats); every run's median latency <= the target; the largest worst margin over the runs of F1
+ *   above its order's target (calm-first 0.90, angry-first 0.80); the largest mean F1; the earliest
+ *   grid point (the grid lists the shipped value first);
+ * - 'neighbours': first the fewest false alerts of the setting AND its grid neighbours (one step
+ *   along one axis: a setting at the edge of the false-alert-free region may fall off it on new
+ *   speakers), then as 'plain'.
  */
 
 /** One option searched and the values tried. */
@@ -85,23 +87,32 @@ export interface Verdict {
   medianLatency: boolean;
 }
 
+export const CHOICE_RULES = ['plain', 'neighbours'] as const;
+export type ChoiceRule = (typeof CHOICE_RULES)[number];
+
+/** The cross-validation of one choice rule. */
+export interface SelectionResult {
+  rule: ChoiceRule;
+  folds: FoldResult[];
+  /** Held-out outcomes of every fold, pooled. */
+  heldOut: RunResult[];
+  heldOutVerdict: Verdict;
+  /** The setting the same rule chooses on all speakers: what the search would ship; its held-out estimate is `heldOut`. */
+  allSpeakersChoice: { chosen: Record<string, number>; objective: Objective; runs: RunResult[] };
+  /** How many folds chose each setting. */
+  choices: Array<{ chosen: Record<string, number>; folds: number }>;
+}
+
 export interface CrossValidationReport {
   dataset: string;
   speakers: number;
   files: number;
   layout: CallLayout;
-  folds: FoldResult[];
   grid: GridAxis[];
   gridSize: number;
-  /** Held-out outcomes of every fold, pooled. */
-  heldOut: RunResult[];
-  heldOutVerdict: Verdict;
+  selections: SelectionResult[];
   /** The configured options scored on every speaker (in-sample for the shipped defaults, which were tuned on the dev set). */
   configured: RunResult[];
-  /** The setting the same choice makes on all speakers: what the search would ship; its held-out estimate is `heldOut`. */
-  allSpeakersChoice: { chosen: Record<string, number>; objective: Objective; runs: RunResult[] };
-  /** How many folds chose each setting. */
-  choices: Array<{ chosen: Record<string, number>; folds: number }>;
 }
 
 interface PreparedCall {
@@ -149,50 +160,58 @@ export async function crossValidateTone(
   }
 
   const neighbours = gridNeighbours(grid);
-  const pick = (speakers: ReadonlySet<string>): { index: number; objective: Objective } => {
-    const own = outcomes.map((o) => objectiveOf(o, runs, speakers));
-    const objectives = own.map((o, i) => ({ ...o, neighbourFalseAlerts: Math.max(o.falseAlerts, ...neighbours[i]!.map((n) => own[n]!.falseAlerts)) }));
-    let best = 0;
-    for (let i = 1; i < settings.length; i++) if (better(objectives[i]!, objectives[best]!)) best = i;
-    return { index: best, objective: objectives[best]! };
-  };
-
   const searched = (setting: RaisedToneOptions): Record<string, number> => Object.fromEntries(grid.map((a) => [a.option, setting[a.option]]));
   const folds = speakerFolds(dataset.speakers, k);
-  const foldResults: FoldResult[] = [];
-  const heldOut: FileOutcome[][] = runs.map(() => []);
-  const chosenCount = new Map<number, number>();
-  for (const [f, fold] of folds.entries()) {
-    const held = new Set(fold);
-    const training = new Set(dataset.speakers.filter((s) => !held.has(s)));
-    const { index, objective } = pick(training);
-    chosenCount.set(index, (chosenCount.get(index) ?? 0) + 1);
-    foldResults.push({ fold: f + 1, heldOut: fold, chosen: searched(settings[index]!), training: objective });
-    runs.forEach((_, r) => {
-      for (const speaker of fold) heldOut[r]!.push(...(outcomes[index]![r]!.get(speaker) ?? []));
-    });
-  }
-  const heldOutRuns = runs.map((run, r) => summarizeRun(run.order, run.format, heldOut[r]!));
   const everyone = new Set(dataset.speakers);
-  const overall = pick(everyone);
+  const trainings = [...folds.map((fold) => new Set(dataset.speakers.filter((s) => !fold.includes(s)))), everyone];
+  // Objectives of every setting on each training set (each fold's, then all speakers).
+  const objectives = trainings.map((speakers) => {
+    const own = outcomes.map((o) => objectiveOf(o, runs, speakers));
+    return own.map((o, i): Objective => ({ ...o, neighbourFalseAlerts: Math.max(o.falseAlerts, ...neighbours[i]!.map((n) => own[n]!.falseAlerts)) }));
+  });
+  const pick = (t: number, rule: ChoiceRule): number => {
+    const list = objectives[t]!;
+    let best = 0;
+    for (let i = 1; i < list.length; i++) if (better(list[i]!, list[best]!, rule)) best = i;
+    return best;
+  };
+  const selection = (rule: ChoiceRule): SelectionResult => {
+    const foldResults: FoldResult[] = [];
+    const heldOut: FileOutcome[][] = runs.map(() => []);
+    const chosenCount = new Map<number, number>();
+    for (const [f, fold] of folds.entries()) {
+      const index = pick(f, rule);
+      chosenCount.set(index, (chosenCount.get(index) ?? 0) + 1);
+      foldResults.push({ fold: f + 1, heldOut: fold, chosen: searched(settings[index]!), training: objectives[f]![index]! });
+      runs.forEach((_, r) => {
+        for (const speaker of fold) heldOut[r]!.push(...(outcomes[index]![r]!.get(speaker) ?? []));
+      });
+    }
+    const heldOutRuns = runs.map((run, r) => summarizeRun(run.order, run.format, heldOut[r]!));
+    const overall = pick(folds.length, rule);
+    return {
+      rule,
+      folds: foldResults,
+      heldOut: heldOutRuns,
+      heldOutVerdict: verdictOf(heldOutRuns),
+      allSpeakersChoice: {
+        chosen: searched(settings[overall]!),
+        objective: objectives[folds.length]![overall]!,
+        runs: runs.map((run, r) => summarizeRun(run.order, run.format, [...outcomes[overall]![r]!.values()].flat())),
+      },
+      choices: [...chosenCount.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i, n]) => ({ chosen: searched(settings[i]!), folds: n })),
+    };
+  };
   const configuredOutcomes = runs.map((run) => outcomesOf(prepared, run.order, run.format, configured));
   return {
     dataset: dataset.dir,
     speakers: dataset.speakers.length,
     files: dataset.files.length,
     layout: options.layout,
-    folds: foldResults,
     grid,
     gridSize: settings.length,
-    heldOut: heldOutRuns,
-    heldOutVerdict: verdictOf(heldOutRuns),
+    selections: CHOICE_RULES.map(selection),
     configured: runs.map((run, r) => summarizeRun(run.order, run.format, [...configuredOutcomes[r]!.values()].flat())),
-    allSpeakersChoice: {
-      chosen: searched(settings[overall.index]!),
-      objective: overall.objective,
-      runs: runs.map((run, r) => summarizeRun(run.order, run.format, [...outcomes[overall.index]![r]!.values()].flat())),
-    },
-    choices: [...chosenCount.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i, n]) => ({ chosen: searched(settings[i]!), folds: n })),
   };
 }
 
@@ -271,9 +290,9 @@ function objectiveOf(
   return { falseAlerts, latencyOk, worstMargin: round(worstMargin), meanF1: round(sumF1 / perRun.length) };
 }
 
-/** Whether `a` is a better choice than `b` (see the module comment). */
-export function better(a: Objective, b: Objective): boolean {
-  if (a.neighbourFalseAlerts !== b.neighbourFalseAlerts) return a.neighbourFalseAlerts < b.neighbourFalseAlerts;
+/** Whether `a` is a better choice than `b` under `rule` (see the module comment). */
+export function better(a: Objective, b: Objective, rule: ChoiceRule): boolean {
+  if (rule === 'neighbours' && a.neighbourFalseAlerts !== b.neighbourFalseAlerts) return a.neighbourFalseAlerts < b.neighbourFalseAlerts;
   if (a.falseAlerts !== b.falseAlerts) return a.falseAlerts < b.falseAlerts;
   if (a.latencyOk !== b.latencyOk) return a.latencyOk;
   if (a.worstMargin !== b.worstMargin) return a.worstMargin > b.worstMargin;

@@ -5,26 +5,25 @@ import { runsTable, table } from './report.js';
 export function formatCrossValidation(report: CrossValidationReport): string[] {
   const lines: string[] = [];
   const axes = report.grid.map((a) => `${a.option} ${a.values.join('|')}`).join(', ');
-  lines.push(`${report.dataset}: ${report.speakers} speakers, ${report.files} files; ${report.folds.length}-fold cross-validation over speakers`);
+  lines.push(`${report.dataset}: ${report.speakers} speakers, ${report.files} files; ${report.selections[0]?.folds.length ?? 0}-fold cross-validation over speakers`);
   lines.push(`grid of ${report.gridSize} settings: ${axes}`);
   lines.push('');
-  lines.push('Held out (each fold searched on the other speakers, scored on its own; pooled):');
-  lines.push(...runsTable(report.heldOut));
-  lines.push(...verdictLines(report.heldOutVerdict));
-  lines.push('');
-  lines.push('Folds:');
-  lines.push(
-    ...table(
-      ['fold', 'held out', 'chosen', 'training: false alerts (most of the neighbours), worst F1 margin, mean F1'],
-      report.folds.map((f) => [String(f.fold), f.heldOut.join(' '), setting(f.chosen), objective(f.training)]),
-    ),
-  );
-  lines.push('');
+  for (const sel of report.selections) {
+    lines.push(`Choice rule '${sel.rule}' — held out (each fold searched on the other speakers, scored on its own; pooled):`);
+    lines.push(...runsTable(sel.heldOut));
+    lines.push(...verdictLines(sel.heldOutVerdict));
+    lines.push(
+      ...table(
+        ['fold', 'held out', 'chosen', 'training: false alerts (most of the neighbours), worst F1 margin, mean F1'],
+        sel.folds.map((f) => [String(f.fold), f.heldOut.join(' '), setting(f.chosen), objective(f.training)]),
+      ),
+    );
+    lines.push(`On all speakers the rule chooses ${setting(sel.allSpeakersChoice.chosen)} (in-sample; its held-out estimate is the table above):`);
+    lines.push(...runsTable(sel.allSpeakersChoice.runs));
+    lines.push('');
+  }
   lines.push(`Configured options, all speakers (in-sample if they were tuned on this set):`);
   lines.push(...runsTable(report.configured));
-  lines.push('');
-  lines.push(`The search on all speakers chooses ${setting(report.allSpeakersChoice.chosen)} (in-sample; its held-out estimate is the table above):`);
-  lines.push(...runsTable(report.allSpeakersChoice.runs));
   return lines;
 }
 
