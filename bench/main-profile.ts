@@ -92,9 +92,14 @@ async function main(): Promise<void> {
     child.send({ cmd: 'exit' });
     await new Promise((r) => child.once('exit', r));
     const window = end.window as { beginUs: number; endUs: number };
-    const callAudioSeconds = calls * (call.durationMs / 1000);
+    // Refused calls (admission) sent no audio: only admitted calls count.
+    const admitted = outcomes.filter((o) => !o.refused).length;
+    const callAudioSeconds = admitted * (call.durationMs / 1000);
     const mainCpuMs = end.mainThreadCpuMs as number;
-    const shares = moduleShares(mainProfile(profDir), window.beginUs, window.endUs);
+    const profile = mainProfile(profDir);
+    // VOC_PROFILE_KEEP=<file>: keep the main thread's profile (open it in Chrome DevTools).
+    if (process.env.VOC_PROFILE_KEEP) writeFileSync(process.env.VOC_PROFILE_KEEP, JSON.stringify(profile));
+    const shares = moduleShares(profile, window.beginUs, window.endUs);
     const rows = Object.entries(shares.byModule)
       .sort((a, b) => b[1] - a[1])
       .map(([module, samples]) => ({ module, share: round(samples / shares.total, 3), msPerCallSecond: round(((samples / shares.total) * mainCpuMs) / callAudioSeconds, 3) }));
@@ -104,19 +109,30 @@ async function main(): Promise<void> {
       commit: process.env.VOC_BENCH_COMMIT,
       calls,
       callSeconds,
-      refused: outcomes.filter((o) => o.refused).length,
+      refused: calls - admitted,
       finals: outcomes.reduce((n, o) => n + o.finals, 0),
       alerts: outcomes.reduce((n, o) => n + o.alerts, 0),
+      /** Audio the recognizers could not take (queue full: the machine was over capacity). */
+      droppedAudioSeconds: round(end.droppedAudioSeconds as number, 1),
       mainThreadCpuMsPerCallSecond: round(mainCpuMs / callAudioSeconds, 3),
       processCpuMsPerCallSecond: round(((end.cpuUserMs as number) + (end.cpuSystemMs as number)) / callAudioSeconds, 3),
       profileSamples: shares.total,
       modules: rows,
+      /** The 25 functions with the most self samples (leaf frames). */
+      topFunctions: Object.entries(shares.byFunction)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([fn, samples]) => ({ function: fn, share: round(samples / shares.total, 3) })),
     };
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'main-profile-latest.json'), JSON.stringify(out, null, 2));
-    process.stdout.write(`main thread: ${out.mainThreadCpuMsPerCallSecond} ms CPU per call-second (process: ${out.processCpuMsPerCallSecond})\n`);
+    process.stdout.write(
+      `main thread: ${out.mainThreadCpuMsPerCallSecond} ms CPU per call-second (process: ${out.processCpuMsPerCallSecond}); ${out.finals} finals, ${out.alerts} alerts, ${out.droppedAudioSeconds} s of audio dropped, ${out.refused} calls refused\n`,
+    );
     for (const r of rows) process.stdout.write(`  ${r.msPerCallSecond.toFixed(3).padStart(7)} ms  ${(r.share * 100).toFixed(1).padStart(5)} %  ${r.module}\n`);
+    process.stdout.write('top functions (self):\n');
+    for (const f of out.topFunctions) process.stdout.write(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.function}\n`);
   } finally {
     if (child.exitCode === null) child.kill();
     await deleteKeys(redisUrl, prefix);
@@ -132,7 +148,7 @@ function mainProfile(dir: string): CpuProfile {
 }
 
 /** Samples per module inside [beginUs, endUs]; idle samples are not CPU and are left out. */
-function moduleShares(profile: CpuProfile, beginUs: number, endUs: number): { byModule: Record<string, number>; total: number } {
+function moduleShares(profile: CpuProfile, beginUs: number, endUs: number): { byModule: Record<string, number>; byFunction: Record<string, number>; total: number } {
   const parent = new Map<number, number>();
   const byId = new Map<number, ProfileNode>();
   for (const node of profile.nodes) {
@@ -161,6 +177,7 @@ function moduleShares(profile: CpuProfile, beginUs: number, endUs: number): { by
     return result;
   };
   const byModule: Record<string, number> = {};
+  const byFunction: Record<string, number> = {};
   let total = 0;
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -169,9 +186,12 @@ function moduleShares(profile: CpuProfile, beginUs: number, endUs: number): { by
     const module = moduleOf(profile.samples[i]!);
     if (module === null) continue;
     byModule[module] = (byModule[module] ?? 0) + 1;
+    const leaf = byId.get(profile.samples[i]!)!.callFrame;
+    const name = `${leaf.functionName || '(anonymous)'} ${leaf.url.replace(/^.*\/(src|node_modules)\//, '$1/')}`.trim();
+    byFunction[name] = (byFunction[name] ?? 0) + 1;
     total++;
   }
-  return { byModule, total };
+  return { byModule, byFunction, total };
 }
 
 function round(n: number, digits: number): number {
