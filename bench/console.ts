@@ -2,7 +2,7 @@
  * Supervisor console under load: 200 simulated live calls at 5 events/s each (4 final transcript
  * lines and 1 alert per call per second, written to Redis by the engine's own RedisCallPublisher,
  * as engine instances do), with one headless Chromium showing the console: 20 s on the live calls
- * board, 20 s on the alert feed.
+ * board, 20 s on the alert feed, 20 s on one call's page (its live transcript and alerts).
  *
  * Measures, in the page: long tasks (PerformanceObserver 'longtask': Chromium reports tasks over
  * 50 ms only) and a 50 ms timer's lateness (bounded by the longest task that held the main thread);
@@ -14,7 +14,7 @@
  * Results: bench/results/console-latest.json.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,10 @@ interface EnginePhase {
   cpuMsPerS: number;
 }
 
+function callId(prefix: string, call: number): string {
+  return `${prefix.replace(/[^A-Za-z0-9]/g, '')}-call-${call}`;
+}
+
 /** Simulated traffic: every TICK_MS, the events due across all calls, round-robin. */
 function startTraffic(publisher: RedisCallPublisher, prefix: string): { stop(): void; events(): number } {
   let sent = 0;
@@ -61,14 +65,14 @@ function startTraffic(publisher: RedisCallPublisher, prefix: string): { stop(): 
     for (let i = 0; i < perTick; i++, seq++) {
       const call = seq % CALLS;
       const round = Math.floor(seq / CALLS);
-      const callId = `${prefix.replace(/[^A-Za-z0-9]/g, '')}-call-${call}`;
+      const id = callId(prefix, call);
       const atMs = Date.now() - started;
       if (round % EVENTS_PER_CALL_PER_SECOND === 4) {
         void publisher.alert({
           type: 'alert',
           v: 1,
-          id: `${callId}/bench:${round}`,
-          callId,
+          id: `${id}/bench:${round}`,
+          callId: id,
           kind: round % 25 === 4 ? 'raised_tone' : 'keyword',
           category: round % 25 === 4 ? 'raised_tone' : 'churn-risk',
           severity: SEVERITIES[round % SEVERITIES.length]!,
@@ -83,11 +87,11 @@ function startTraffic(publisher: RedisCallPublisher, prefix: string): { stop(): 
         void publisher.transcript({
           type: 'transcript',
           v: 1,
-          callId,
+          callId: id,
           party,
           final: true,
           text: 'cancel account refund please',
-          words: [],
+          words: ['cancel', 'account', 'refund', 'please'].map((word, w) => ({ word, startMs: atMs + w * 300, endMs: atMs + w * 300 + 250, conf: 0.9 })),
           startMs: atMs,
           endMs: atMs + 1200,
           utterance: round,
@@ -104,7 +108,7 @@ async function startCalls(publisher: RedisCallPublisher, prefix: string): Promis
   await Promise.all(
     Array.from({ length: CALLS }, (_, i) =>
       publisher.callStarted(
-        { callId: `${prefix.replace(/[^A-Za-z0-9]/g, '')}-call-${i}`, protocol: 'stream', format, parties: ['customer', 'agent'], language: 'en', metadata: {} },
+        { callId: callId(prefix, i), protocol: 'stream', format, parties: ['customer', 'agent'], language: 'en', metadata: {} },
         new Date(),
         `bench${i}`,
       ),
@@ -179,6 +183,48 @@ interface PageSample {
   busy: Record<'scriptMsPerS' | 'layoutMsPerS' | 'styleMsPerS' | 'taskMsPerS', number>;
   /** Live-feed bytes and messages received per second. */
   feedBytesPerS: number;
+  /** All of Chromium's processes, CPU ms per second (Linux). */
+  browserCpuMsPerS: number | undefined;
+}
+
+/**
+ * CPU time (ms) of Chromium's processes (browser, renderer, GPU, network...) started by this
+ * process, from /proc (Linux; clock ticks of 10 ms): the whole browser's cost, which the engine
+ * competes with on the same cores. Undefined where /proc cannot be read.
+ */
+function browserCpuMs(): number | undefined {
+  try {
+    const procs = new Map<number, { ppid: number; ticks: number }>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        // After "pid (comm) ": state ppid ... utime is the 14th field, stime the 15th.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        procs.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    let ticks = 0;
+    const below = (pid: number): boolean => {
+      for (let p = procs.get(pid)?.ppid; p !== undefined && p > 1; p = procs.get(p)?.ppid) if (p === process.pid) return true;
+      return false;
+    };
+    for (const [pid, proc] of procs) {
+      if (!below(pid)) continue;
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (/chrom/i.test(cmdline.split('\0')[0] ?? '')) ticks += proc.ticks;
+    }
+    return ticks * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Cumulative main-thread times (seconds) as Chromium counts them. */
@@ -201,6 +247,7 @@ function mainThreadTasks(trace: Buffer): number[] {
 async function sampleView(page: Page, cdp: CDPSession, ms: number, profileName?: string): Promise<PageSample> {
   await page.evaluate('window.__long.splice(0); window.__lag.splice(0); window.__feedBytes = 0');
   const before = await rendererTimes(cdp);
+  const browserBefore = browserCpuMs();
   const started = performance.now();
   // A CPU profile and a trace would each weigh on the other's figures: one or the other.
   if (profileName) await cdp.send('Profiler.start');
@@ -212,6 +259,7 @@ async function sampleView(page: Page, cdp: CDPSession, ms: number, profileName?:
     writeFileSync(join(PROFILE_DIR!, `${profileName}.cpuprofile`), JSON.stringify(profile));
   } else tasks = mainThreadTasks(await page.context().browser()!.stopTracing());
   const after = await rendererTimes(cdp);
+  const browserAfter = browserCpuMs();
   const seconds = (performance.now() - started) / 1000;
   const perS = (name: string) => round(((after[name] ?? 0) - (before[name] ?? 0)) * 1000 / seconds);
   const probes = (await page.evaluate('({ longTasks: window.__long.splice(0), lag: window.__lag.splice(0), feedBytes: window.__feedBytes })')) as { longTasks: number[]; lag: number[]; feedBytes: number };
@@ -220,6 +268,7 @@ async function sampleView(page: Page, cdp: CDPSession, ms: number, profileName?:
     tasks,
     lag: probes.lag,
     busy: { scriptMsPerS: perS('ScriptDuration'), layoutMsPerS: perS('LayoutDuration'), styleMsPerS: perS('RecalcStyleDuration'), taskMsPerS: perS('TaskDuration') },
+    browserCpuMsPerS: browserBefore === undefined || browserAfter === undefined ? undefined : round((browserAfter - browserBefore) / seconds),
     feedBytesPerS: Math.round(probes.feedBytes / seconds),
   };
 }
@@ -230,9 +279,10 @@ function quantile(values: number[], q: number): number {
   return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
 }
 
-function summarize({ longTasks, tasks, lag, busy, feedBytesPerS }: PageSample) {
+function summarize({ longTasks, tasks, lag, busy, feedBytesPerS, browserCpuMsPerS }: PageSample) {
   return {
     ...busy,
+    browserCpuMsPerS,
     feedBytesPerS,
     tasks: tasks.length,
     taskP95Ms: quantile(tasks, 0.95),
@@ -245,7 +295,7 @@ function summarize({ longTasks, tasks, lag, busy, feedBytesPerS }: PageSample) {
   };
 }
 
-async function browse(port: number): Promise<Record<string, unknown>> {
+async function browse(port: number, prefix: string): Promise<Record<string, unknown>> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -269,8 +319,14 @@ async function browse(port: number): Promise<Record<string, unknown>> {
     await page.waitForSelector('[data-alert-id]');
     await page.waitForTimeout(1000);
     const alerts = summarize(await sampleView(page, cdp, VIEW_MS, PROFILE_DIR && 'console-alerts'));
+    // One call's page: its live transcript (4 lines/s) and alerts, while the other 199 calls go on.
+    await page.evaluate(`location.hash = ${JSON.stringify(`#/call/${encodeURIComponent(callId(prefix, 0))}`)}`);
+    await page.waitForSelector('[data-line]');
+    await page.waitForTimeout(1000);
+    const call = summarize(await sampleView(page, cdp, VIEW_MS, PROFILE_DIR && 'console-call'));
+    const lines = Number(await page.evaluate('document.querySelectorAll("[data-line]").length'));
     const connection = String(await page.evaluate('document.getElementById("connection").textContent'));
-    return { board: { ...board, rows }, alerts, connectionAtEnd: connection };
+    return { board: { ...board, rows }, alerts, call: { ...call, lines }, connectionAtEnd: connection };
   } finally {
     await browser.close();
   }
@@ -292,7 +348,7 @@ async function main(): Promise<void> {
     const loadBefore = loadavg();
     const baseline = await enginePhase(modelDir, prefix, false, () => wait(VIEW_MS));
     process.stderr.write('bench console: console on, Chromium on the board then the alert feed ...\n');
-    const withConsole = await enginePhase(modelDir, prefix, true, (port) => browse(port));
+    const withConsole = await enginePhase(modelDir, prefix, true, (port) => browse(port, prefix));
     process.stderr.write('bench console: baseline again (the machine is shared: its load drifts) ...\n');
     const baselineAfter = await enginePhase(modelDir, prefix, false, () => wait(VIEW_MS));
     const loadAfter = loadavg();

@@ -1,6 +1,6 @@
 import type uPlot from 'uplot';
 import type { AlertEvent, CallSummary, Evidence, TranscriptEvent } from '../../events/schema.js';
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { AlertEntry, CallDetail } from '../wire.js';
 import { AlertRow } from './alerts-view.js';
 import { Chart } from './chart.js';
@@ -36,9 +36,20 @@ function section<T>(summary: CallSummary | undefined, name: string): T | undefin
 /** Lines drawn per party at first (the latest); "Show earlier lines" draws them all. Bounds the DOM of long calls. */
 const RECENT_LINES = 300;
 
+/** Each line's marks, for the alerts it was last computed with (a render for a new line reuses the others'). */
+const marksCache = new WeakMap<TranscriptEvent, { alerts: AlertEvent[]; marks: string }>();
+
 /** Indexes of the line's words that an alert matched, comma-separated ('' for none). */
 function matchedWords(line: TranscriptEvent, alerts: AlertEvent[]): string {
   if (line.words.length === 0) return '';
+  const cached = marksCache.get(line);
+  if (cached?.alerts === alerts) return cached.marks;
+  const marks = computeMarks(line, alerts);
+  marksCache.set(line, { alerts, marks });
+  return marks;
+}
+
+function computeMarks(line: TranscriptEvent, alerts: AlertEvent[]): string {
   const hits = alerts.filter((a) => a.phrase && (a.party === undefined || a.party === line.party) && a.startMs < line.endMs + 50 && a.endMs > line.startMs - 50);
   if (hits.length === 0) return '';
   const marked: number[] = [];
@@ -227,12 +238,19 @@ function Scorecard({ summary }: { summary: CallSummary | undefined }) {
  */
 export const CallView = memo(function CallView({ state, me }: { state: ConsoleState; me: string; detailVersion: number }) {
   const detail = state.detail;
+  // The same arrays until an alert comes or goes (the detail's list only grows): the lines' marks are cached against them.
+  const alertsKey = `${detail?.alerts.length ?? 0}:${state.withdrawn.size}`;
+  const entries = useMemo(
+    () =>
+      (detail?.alerts ?? [])
+        .filter((a): a is AlertEntry & { event: AlertEvent } => a.event.type === 'alert' && !state.withdrawn.has(a.event.id))
+        .sort((a, b) => a.event.startMs - b.event.startMs),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [detail, alertsKey, state],
+  );
+  const alerts = useMemo(() => entries.map((a) => a.event), [entries]);
   if (!detail) return <p>Loading call…</p>;
   const { call, summary } = detail;
-  const entries = detail.alerts
-    .filter((a): a is AlertEntry & { event: AlertEvent } => a.event.type === 'alert' && !state.withdrawn.has(a.event.id))
-    .sort((a, b) => a.event.startMs - b.event.startMs);
-  const alerts = entries.map((a) => a.event);
   return (
     <article aria-labelledby="call-title">
       <h2 id="call-title">
