@@ -5,8 +5,10 @@ import { speakPhrase } from './tiny-model/speak.js';
  * loaded model rather than assumed.
  *
  * One worker decodes a built-in sample (tone words and pauses, the shape of speech turns) on a
- * fresh recognizer until the sample ends or the time box is spent. Its real-time factor (decoding
- * time / audio time) gives the parties one worker keeps up with; the workers together, divided by
+ * fresh recognizer until the sample ends or the time box is spent, then runs the per-call audio work
+ * it also does for every call (decode, resample, frame features, acoustic measures) on the same
+ * audio. The real-time factor ((decoding + audio work) time / audio time) gives the parties one
+ * worker keeps up with; the workers together, divided by
  * the parties of a call and scaled by the headroom, give the calls admitted by default.
  */
 

@@ -41,6 +41,8 @@ export class VoskAsrEngine implements AsrEngine {
   readonly pool: AsrWorkerPool;
   /** From the start-up probe (asr.capacityProbeMs); undefined when it was skipped. */
   capacity: CapacityEstimate | undefined;
+  /** Share of the probed per-party cost that is audio work rather than decoding (for the log). */
+  private audioWorkShare = 0;
   private readonly depth: QueueDepth;
   private readonly streams = new Set<VoskAsrStream>();
   private closing: Promise<void> | undefined;
@@ -104,7 +106,7 @@ export class VoskAsrEngine implements AsrEngine {
     if (engine.capacity) {
       const { realTimeFactor, decodedMs, calls } = engine.capacity;
       log.info(
-        { realTimeFactor: +realTimeFactor.toFixed(4), probedAudioMs: Math.round(decodedMs), asrWorkers: engine.pool.size, headroom: asr.capacityHeadroom, capacityCalls: calls },
+        { realTimeFactor: +realTimeFactor.toFixed(4), audioWorkShare: +engine.audioWorkShare.toFixed(3), probedAudioMs: Math.round(decodedMs), asrWorkers: engine.pool.size, headroom: asr.capacityHeadroom, capacityCalls: calls },
         'decoding capacity measured',
       );
     }
@@ -122,8 +124,10 @@ export class VoskAsrEngine implements AsrEngine {
 
   /** Time-boxed decoding of the built-in sample on one worker (start-up, before anything is served). */
   private async probeCapacity(): Promise<CapacityEstimate> {
-    const { decodedMs, elapsedMs } = await this.pool.probe(probeSample(this.sampleRate), this.deps.asr.capacityProbeMs);
-    const estimate = estimateCapacity(decodedMs, elapsedMs, { workers: this.pool.size, partiesPerCall: 2, headroom: this.deps.asr.capacityHeadroom });
+    const { decodedMs, elapsedMs, audioWorkMs } = await this.pool.probe(probeSample(this.sampleRate), this.deps.asr.capacityProbeMs);
+    // The workers also decode, resample and analyse each call's audio: that time counts against their capacity too.
+    const estimate = estimateCapacity(decodedMs, elapsedMs + audioWorkMs, { workers: this.pool.size, partiesPerCall: 2, headroom: this.deps.asr.capacityHeadroom });
+    this.audioWorkShare = elapsedMs + audioWorkMs > 0 ? audioWorkMs / (elapsedMs + audioWorkMs) : 0;
     this.pool.setRealTimeFactor(estimate.realTimeFactor);
     return estimate;
   }

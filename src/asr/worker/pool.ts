@@ -189,7 +189,7 @@ export class AsrWorkerPool {
   }
 
   /** Decodes a sample on one worker, time-boxed (the capacity probe). */
-  probe(samples: Int16Array, budgetMs: number): Promise<{ decodedMs: number; elapsedMs: number }> {
+  probe(samples: Int16Array, budgetMs: number): Promise<{ decodedMs: number; elapsedMs: number; audioWorkMs: number }> {
     const slot = this.slots[0]!;
     const id = this.nextProbe++;
     return new Promise((resolve) => {
@@ -302,7 +302,7 @@ export class AsrWorkerPool {
     slot.streams.clear();
     slot.callAudio.clear();
     slot.calls.clear();
-    for (const resolve of slot.probes.values()) resolve({ type: 'probed', id: 0, decodedMs: 0, elapsedMs: 0 });
+    for (const resolve of slot.probes.values()) resolve({ type: 'probed', id: 0, decodedMs: 0, elapsedMs: 0, audioWorkMs: 0 });
     for (const resolve of slot.checks.values()) resolve(false);
     if (this.closed) return;
     this.log.error({ worker: slot.index, exitCode: code, streams: sinks.length }, 'asr worker exited; its calls end, a new worker takes its place');

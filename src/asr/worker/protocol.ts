@@ -77,7 +77,8 @@ export type FromWorker =
   /** The recognizer is freed (after 'final', 'abort' or a failure); the stream is gone from the worker. */
   | { type: 'freed'; stream: number; discardedSamples: number }
   | { type: 'failed'; stream: number; message: string }
-  | { type: 'probed'; id: number; decodedMs: number; elapsedMs: number }
+  /** `audioWorkMs`: what the per-call audio work (decode, resample, acoustic measures) of the same audio takes, per party. */
+  | { type: 'probed'; id: number; decodedMs: number; elapsedMs: number; audioWorkMs: number }
   | { type: 'checked'; id: number; ok: boolean }
   /** Acoustic measure outputs of a call (batched: everything one message or end produced). */
   | { type: 'acoustic'; call: number; events: AcousticEvent[] }
