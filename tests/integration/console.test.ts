@@ -230,8 +230,9 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${svc.httpUrl}/console`);
-    // The sign-in form takes the key at once: the field has focus when it appears.
-    await page.waitForFunction("document.activeElement?.id === 'key'");
+    // The sign-in form takes the key at once: the field has focus when it appears. (A selector, not
+    // waitForFunction: polling a string predicate evaluates it in the page, which the CSP forbids.)
+    await page.waitForSelector('#key:focus');
     await page.keyboard.type(KEY);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#connection:text("live")');
@@ -325,7 +326,7 @@ describe('supervisor console in headless Chromium (real engine, tiny model, Redi
     expect(spike!.exampleCallIds.map((id) => `#/call/${id}`)).toContain(href);
     await example.focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(`location.hash === ${JSON.stringify(href)}`);
+    await page.waitForURL((url) => url.hash === href);
     await context.close();
   }, 180_000);
 });
