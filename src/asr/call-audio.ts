@@ -106,12 +106,6 @@ export class WorkerCallAudio implements CallAudio, CallSink {
     this.pool.endCall(this.call);
   }
 
-  close(): void {
-    if (!this.ended) this.pool.closeCall(this.call);
-    this.ended = true;
-    this.acoustic?.fail(new Error('the call was torn down before its audio was analysed'));
-  }
-
   /** From the pool (CallSink). */
   onMessage(message: Extract<FromWorker, { call: number }>): void {
     switch (message.type) {
@@ -120,6 +114,8 @@ export class WorkerCallAudio implements CallAudio, CallSink {
         return;
       case 'warning':
         this.warnings.next({ party: message.party, warning: message.warning });
+        return;
+      case 'callEnded':
         return;
       case 'callFailed':
         this.ended = true;

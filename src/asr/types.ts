@@ -93,8 +93,6 @@ export interface CallAudio {
   skip(party: string, samples: number): number;
   /** No more audio: resampler tails go to the recognizers and the acoustic measures finish. End the streams after this. */
   endAudio(): void;
-  /** Torn down: drop the processing (the streams are aborted separately). */
-  close(): void;
 }
 
 export interface AsrEngine {

@@ -54,5 +54,7 @@ describe('an ASR worker that dies', () => {
     const summary = await next.waitFor((m) => m.type === 'summary');
     expect(summary).toMatchObject({ callId: 'worker-lost-c', endReason: 'stop' });
     expect(spoken(summary)).toContain('hello verify');
+    // Every call's audio processing is closed on the workers once it ended (or its worker died).
+    expect(service.asr.pool.openCalls).toBe(0);
   });
 });

@@ -131,10 +131,7 @@ port.on('message', (message: ToWorker) => {
         call.acoustic?.end();
       });
       calls.delete(message.call);
-      return;
-    case 'callClose':
-      calls.get(message.call)?.acoustic?.close();
-      calls.delete(message.call);
+      post({ type: 'callEnded', call: message.call });
       return;
   }
 });

@@ -85,6 +85,11 @@ export class AsrWorkerPool {
     return this.slots.length;
   }
 
+  /** Calls whose audio processing is open on a worker (a call's end or its worker's loss closes it). */
+  get openCalls(): number {
+    return this.slots.reduce((n, s) => n + s.callAudio.size, 0);
+  }
+
   /** Audio queued in the workers, per worker, in samples at the model rate. */
   get backlogSamples(): number[] {
     return this.slots.map(backlog);
@@ -150,7 +155,7 @@ export class AsrWorkerPool {
 
   /**
    * Starts a call's audio processing on the worker its streams are pinned to (open them first);
-   * returns its id for wire/skip/endCall/closeCall.
+   * returns its id for wire/skip/endCall.
    */
   openCall(callId: string, init: Omit<CallAudioInit, 'call'>, sink: CallSink): number {
     const slot = this.slotFor(callId);
@@ -172,12 +177,6 @@ export class AsrWorkerPool {
   /** No more audio for the call: the worker flushes it into the recognizers and finishes the acoustic measures. */
   endCall(call: number): void {
     this.callSlot(call)?.worker.postMessage({ type: 'callEnd', call } satisfies ToWorker);
-  }
-
-  closeCall(call: number): void {
-    const slot = this.callSlot(call);
-    slot?.callAudio.delete(call);
-    slot?.worker.postMessage({ type: 'callClose', call } satisfies ToWorker);
   }
 
   end(callId: string, stream: number): void {
@@ -273,9 +272,9 @@ export class AsrWorkerPool {
       slot.checks.delete(message.id);
       return;
     }
-    if (message.type === 'acoustic' || message.type === 'warning' || message.type === 'callFailed') {
+    if (message.type === 'acoustic' || message.type === 'warning' || message.type === 'callFailed' || message.type === 'callEnded') {
       const sink = slot.callAudio.get(message.call);
-      if (message.type === 'callFailed') slot.callAudio.delete(message.call);
+      if (message.type === 'callFailed' || message.type === 'callEnded') slot.callAudio.delete(message.call);
       sink?.onMessage(message);
       return;
     }

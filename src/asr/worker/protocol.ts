@@ -63,9 +63,7 @@ export type ToWorker =
   /** Party `party`'s clock jumps `samples` (call rate) ahead without audio. */
   | { type: 'skip'; call: number; party: number; samples: number }
   /** No more audio: the resampler tails go to the recognizers, the acoustic measures finish. */
-  | { type: 'callEnd'; call: number }
-  /** Drop the call's processing without results. */
-  | { type: 'callClose'; call: number };
+  | { type: 'callEnd'; call: number };
 
 export type FromWorker =
   /** A chunk was decoded; `json` is a result (final) or a partial, when there is one. */
@@ -84,5 +82,7 @@ export type FromWorker =
   | { type: 'acoustic'; call: number; events: AcousticEvent[] }
   /** A party's audio does not suit the test model (once per call). */
   | { type: 'warning'; call: number; party: string; warning: ModelFitWarning }
+  /** After 'callEnd' (and its last acoustic outputs): the call's processing is gone from the worker. */
+  | { type: 'callEnded'; call: number }
   /** The call's audio processing failed (bad audio, a detector bug): its audio is no longer analysed. */
   | { type: 'callFailed'; call: number; message: string };
