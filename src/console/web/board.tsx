@@ -83,9 +83,11 @@ function Spacer({ px }: { px: number }) {
 
 /**
  * Live calls board: every instance's calls from Redis, filterable and sortable. Renders when the
- * calls change (callsVersion) or the clock ticks, not for every alert feed or transcript update.
+ * calls start or end (callsListVersion) and on the clock's 1 s tick, which also brings the counts,
+ * tags and drivers that changed meanwhile: a busy board changes every row every second, and one
+ * render (and repaint) a second for all of it is the cheapest that still shows them within 1 s.
  */
-export const Board = memo(function Board({ state, now }: { state: ConsoleState; now: number; callsVersion: number }) {
+export const Board = memo(function Board({ state, now }: { state: ConsoleState; now: number; callsListVersion: number }) {
   const [filter, setFilter] = useState('');
   const [show, setShow] = useState<'active' | 'ended' | 'all'>('active');
   const [sort, setSort] = useState<SortKey>('started');

@@ -137,7 +137,7 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
             {error}
           </p>
         )}
-        {route.view === 'calls' && <Board state={state} now={now} callsVersion={state.callsVersion} />}
+        {route.view === 'calls' && <Board state={state} now={now} callsListVersion={state.callsListVersion} />}
         {route.view === 'alerts' && <AlertsView state={state} me={me} alertsVersion={state.alertsVersion} />}
         {route.view === 'drivers' && <DriversView spikeVersion={state.spikeVersion} />}
         {route.view === 'call' && <CallView state={state} me={me} detailVersion={state.detailVersion} />}

@@ -64,6 +64,8 @@ export class ConsoleState {
    * (calls), the alert feed (alerts, acks, withdrawals) and the open call (its detail).
    */
   callsVersion = 0;
+  /** Bumped when calls start, end or are (re)loaded: the board shows those at once, counts on its 1 s tick. */
+  callsListVersion = 0;
   alertsVersion = 0;
   detailVersion = 0;
   /** Bumped by every spike event, so the drivers view reloads. */
@@ -108,6 +110,7 @@ export class ConsoleState {
     this.calls.clear();
     for (const call of calls) this.calls.set(call.callId, call);
     this.callsVersion++;
+    this.callsListVersion++;
     this.changed();
   }
 
@@ -272,10 +275,12 @@ export class ConsoleState {
             raisedTone: false,
           });
           this.callsVersion++;
+          this.callsListVersion++;
         }
         break;
       case 'call_ended':
         this.updateCall(change.callId, () => ({ state: 'ended', endedAt: change.endedAt, durationMs: change.durationMs }));
+        this.callsListVersion++;
         break;
       case 'call_tags':
         this.updateCall(change.callId, (call) => ({ tags: [...call.tags, ...change.tags.filter((tag) => !call.tags.includes(tag))] }));
