@@ -141,6 +141,13 @@ function assertRate(name: string, rate: number): void {
 
 const EMPTY = new Int16Array(0);
 
+/** Audio a Resampler from `inputRate` to `outputRate` holds back until more input comes (its delayMs), ms. */
+export function resamplerHoldMs(inputRate: number, outputRate: number, quality: ResamplerQuality = 'telephony'): number {
+  if (inputRate === outputRate) return 0;
+  const bank = filterBank(inputRate, outputRate, quality);
+  return (bank.delay * 1000) / (inputRate * bank.up);
+}
+
 export class Resampler {
   /**
    * Filter group delay that is compensated, in ms: this much audio is held back until more input
@@ -173,7 +180,7 @@ export class Resampler {
     }
     const bank = filterBank(inputRate, outputRate, options.quality ?? 'telephony');
     this.bank = bank;
-    this.delayMs = (bank.delay * 1000) / (inputRate * bank.up);
+    this.delayMs = resamplerHoldMs(inputRate, outputRate, options.quality ?? 'telephony');
     this.history = new Float32Array(bank.tapsPerPhase * 2 + 512);
     this.reset();
   }

@@ -1,5 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import { msToSamples, samplesToMs, type PartyPcm } from '../audio/format.js';
+import { resamplerHoldMs } from '../audio/resampler.js';
 import type { CallAnalytics, DetectorOutput } from '../analytics/types.js';
 import { AsrWorkerLostError } from '../asr/errors.js';
 import type { ModelFitWarning } from '../asr/model-fit.js';
@@ -94,6 +95,8 @@ export class LiveCallSession implements CallSession {
   /** Text calls only. */
   private readonly text: TextTranscriber | undefined;
   private readonly parties = new Map<string, PartyState>();
+  /** Audio the worker's resampler holds back for this call's rate (0 at the model's rate), ms. */
+  private readonly resamplerHoldMs: number;
   private readonly alertsByKey = new Map<string, AlertEvent>();
   private readonly tags = new Set<string>();
   private readonly sections: Record<string, unknown> = {};
@@ -117,6 +120,7 @@ export class LiveCallSession implements CallSession {
     this.startedAt = this.now();
     this.record = newRecordId(this.startedAt.getTime());
     this.events$ = this.events.asObservable();
+    this.resamplerHoldMs = start.input === 'text' ? 0 : resamplerHoldMs(start.format.sampleRate, deps.asr.sampleRate);
     if (start.input === 'text') {
       this.text = new TextTranscriber(start.callId, start.parties, deps.textLimits);
     } else {
@@ -190,8 +194,13 @@ export class LiveCallSession implements CallSession {
     await Promise.all([...this.parties.values()].map((p) => p.asr.cut()));
   }
 
+  /**
+   * Audio the recognizers have not decoded yet, ms. The resampler's look-ahead is left out: it is
+   * charged to the queue when sent to the worker but cannot leave the resampler before more audio comes,
+   * so a lockstep client (vosk-server's test.py: one chunk, then wait for its reply) would wait forever.
+   */
   get asrBacklogMs(): number {
-    return Math.max(0, ...[...this.parties.values()].map((p) => p.asr.queuedMs));
+    return Math.max(0, ...[...this.parties.values()].map((p) => p.asr.queuedMs - this.resamplerHoldMs));
   }
 
   updateMetadata(patch: Record<string, unknown>): void {
