@@ -11,6 +11,7 @@ import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EngineMetrics } from './metrics/metrics.js';
 import { closeRedis, connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
+import { within } from './within.js';
 import { logRedisOutages, RedisHealth } from './publish/redis-health.js';
 import { CrashRecovery } from './publish/crash-recovery.js';
 import { RedisCallPublisher } from './publish/redis-publisher.js';
@@ -192,22 +193,6 @@ export function resolveInstanceId(configured: string | undefined): string {
   if (configured) return configured;
   const host = hostname().replace(/[^A-Za-z0-9._:@-]/g, '-').slice(0, 128);
   return host || 'voc-engine';
-}
-
-/** Whether `work` settled within `ms` (errors count as settled; it goes on either way). */
-async function within(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
-  if (!work) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const settled = work.then(
-    () => true,
-    () => true,
-  );
-  const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([settled, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** An explicitly configured host wins; otherwise an engine without API keys listens on loopback only. */

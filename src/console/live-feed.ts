@@ -5,6 +5,7 @@ import type { RedisKeys } from '../publish/keys.js';
 import { VocKeys } from '../publish/voc-keys.js';
 import type { RedisClient } from '../publish/redis-connection.js';
 import { CALL_ID_PATTERN } from '../publish/keys.js';
+import { within } from '../within.js';
 import type { AckState, LiveMessage, WatchRequest } from './wire.js';
 
 export interface LiveFeedOptions {
@@ -127,7 +128,7 @@ export class LiveFeed {
     this.subscriber.disconnect();
     this.reader.disconnect();
     // A read queued while Redis is down is never settled by disconnect(): wait for the loop only briefly.
-    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+    await within(this.loop, STOP_WAIT_MS);
   }
 
   private watch(ws: WebSocket, callId: string | undefined): void {

@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisOptions } from '../config/schema.js';
+import { within } from '../within.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -40,18 +41,8 @@ export function connectRedis(options: Pick<RedisOptions, 'url' | 'cluster'>, nam
  * Redis is down would otherwise wait for it indefinitely and hold up the process's exit.
  */
 export async function closeRedis(client: RedisClient, timeoutMs = 1000): Promise<void> {
-  await settleWithin(client.quit(), timeoutMs).catch(() => undefined);
+  await within(client.quit(), timeoutMs);
   client.disconnect();
-}
-
-/** Waits for `promise` at most `timeoutMs`; resolves undefined after that (the promise is left to settle). */
-export function settleWithin<T>(promise: Promise<T>, timeoutMs: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Redis `status` as ready/not-ready for health checks. */

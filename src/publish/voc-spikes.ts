@@ -4,7 +4,8 @@ import { assessSeries, chooseBaseline, seriesKind, seriesToAssess, stepEpisodes,
 import type { SeriesRef, SpikeEndEvent, SpikeEvent, SpikeUpdateEvent } from '../events/voc-wire.js';
 import type { Logger } from '../log/logger.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
-import { settleWithin, type RedisClient } from './redis-connection.js';
+import { within } from '../within.js';
+import type { RedisClient } from './redis-connection.js';
 import { floorTo, HOUR_MS, VocKeys } from './voc-keys.js';
 import { VocReader, type SpikeRecord } from './voc-reader.js';
 
@@ -65,8 +66,8 @@ export class SpikeMonitor {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     // Bounded: with Redis down these would wait for it (the lease then simply expires).
-    await settleWithin(this.running?.then(() => undefined, () => undefined) ?? Promise.resolve(), STOP_WAIT_MS);
-    await settleWithin(this.deps.redis.eval(RELEASE_LEASE, 1, this.keys.lease(), this.deps.instance), STOP_WAIT_MS).catch(() => undefined);
+    await within(this.running, STOP_WAIT_MS);
+    await within(this.deps.redis.eval(RELEASE_LEASE, 1, this.keys.lease(), this.deps.instance), STOP_WAIT_MS);
   }
 
   /** One check: take or renew the lease, then evaluate every completed bucket not evaluated yet. Never throws. */
