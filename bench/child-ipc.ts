@@ -1,8 +1,24 @@
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 /** A reply of bench/service-child.ts. */
 export type ChildReply = { ok: string; [key: string]: unknown };
+
+/** Starts the engine child (bench/service-child.ts) with node flags `execArgv`; `ask` talks to it. */
+export function forkEngine(execArgv: string[] = []): { child: ChildProcess; ask: ReturnType<typeof ipc> } {
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return { child, ask: ipc(child) };
+}
+
+/** Asks the engine child to exit and waits until it has. */
+export async function exitEngine(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ cmd: 'exit' });
+  await exited;
+}
 
 /** Sends a command to the engine child (or none) and waits for its reply of the expected kind. */
 export function ipc(child: ChildProcess) {

@@ -13,7 +13,6 @@
  * browser attached, under the same Redis traffic.
  * Results: bench/results/console-latest.json.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +24,7 @@ import type { AlertSeverity } from '../src/events/schema.js';
 import { createLogger } from '../src/log/logger.js';
 import { EngineMetrics } from '../src/metrics/metrics.js';
 import { RedisCallPublisher } from '../src/publish/redis-publisher.js';
-import { deleteKeys, ipc } from './child-ipc.js';
+import { deleteKeys, forkEngine } from './child-ipc.js';
 
 const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHROMIUM = process.env.VOC_CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -118,12 +117,10 @@ async function startCalls(publisher: RedisCallPublisher, prefix: string): Promis
 
 /** One engine process with the console on or off, under the traffic, for `ms`; its loop delay. */
 async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean, during: (port: number) => Promise<unknown>): Promise<EnginePhase & { result: unknown }> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // The engine's CPU profile too (written at exit), named after the phase.
-    execArgv: PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=engine-console-${consoleOn ? 'on' : 'off'}-${Date.now()}.cpuprofile`] : [],
-  });
-  const ask = ipc(child);
+  // The engine's CPU profile too (written at exit), named after the phase.
+  const { child, ask } = forkEngine(
+    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=engine-console-${consoleOn ? 'on' : 'off'}-${Date.now()}.cpuprofile`] : [],
+  );
   try {
     await ask(undefined, 'ready');
     const started = await ask(

@@ -7,15 +7,13 @@
  * window. Each sample goes to the innermost frame that belongs to a known module (so a builtin such
  * as postMessage counts for the module that called it). Results: bench/results/main-profile-latest.json.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { frames } from '../src/asr/tiny-model/call-script.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 import { ROOT, scriptedCall, shippedAnalytics, streamCall } from './calls.js';
-import { deleteKeys, ipc } from './child-ipc.js';
+import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 
 interface ProfileNode {
   id: number;
@@ -62,11 +60,7 @@ async function main(): Promise<void> {
   generateTinyModel(modelDir);
   const prefix = `vocbench:main-profile:${Date.now()}`;
   const redisUrl = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), {
-    execArgv: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = ipc(child);
+  const { child, ask } = forkEngine(['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
   try {
     await ask(undefined, 'ready');
     const started = await ask(
@@ -89,8 +83,7 @@ async function main(): Promise<void> {
     await ask({ cmd: 'begin' }, 'begun');
     const outcomes = await Promise.all(Array.from({ length: calls }, (_, i) => streamCall(started.httpPort as number, `prof-${i}`, callFrames, 'realtime')));
     const end = await ask({ cmd: 'end' }, 'ended');
-    child.send({ cmd: 'exit' });
-    await new Promise((r) => child.once('exit', r));
+    await exitEngine(child);
     const window = end.window as { beginUs: number; endUs: number };
     // Refused calls (admission) sent no audio: only admitted calls count.
     const admitted = outcomes.filter((o) => !o.refused).length;

@@ -13,7 +13,6 @@
  * small Vosk model costs. Results: bench/results/latest.json (and a dated copy).
  * `npm run bench -- <name part>` runs the scenarios whose name contains it.
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +24,7 @@ import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
 import { frames } from '../src/asr/tiny-model/call-script.js';
 import { CHURN, percentile, ROOT, scriptedCall, shippedAnalytics, streamCall } from './calls.js';
-import { deleteKeys, ipc } from './child-ipc.js';
+import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
 interface Scenario {
@@ -213,9 +212,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const env = process.env;
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'service-child.js'), { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ask = ipc(child);
+  const { child, ask } = forkEngine(execArgv);
   try {
     await ask(undefined, 'ready');
     const started = await ask(
@@ -292,8 +289,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       refusedCalls: scenario.calls - admitted,
     };
   } finally {
-    child.send({ cmd: 'exit' });
-    await new Promise((r) => child.once('exit', r));
+    await exitEngine(child);
     await deleteKeys(REDIS_URL, prefix);
   }
 }
