@@ -4,6 +4,7 @@ import type { AckState, AlertEntry } from '../wire.js';
 import { api } from './api.js';
 import { clock, timeOfDay } from './format.js';
 import { memo } from './memo.js';
+import { useViewportMeasure } from './viewport.js';
 import { compareStreamIds, SEVERITIES, type ConsoleState } from './state.js';
 
 /** Most rows drawn (scrolled to the bottom); the rest stay in memory (and in Redis). */
@@ -109,23 +110,14 @@ export const AlertsView = memo(function AlertsView({ state, me }: { state: Conso
   const shown = source.filter((a) => !hidden.has(a.event.severity) && !(openOnly && state.acks.get(a.event.id)?.ackedBy));
   const list = useRef<HTMLUListElement>(null);
   const [rows, setRows] = useState(MAX_ROWS / 4);
-  useEffect(() => {
-    const measure = () => {
-      const el = list.current;
-      if (!el) return;
-      const first = el.firstElementChild;
-      const rowPx = (first?.getBoundingClientRect().height ?? 0) + 6 || DEFAULT_ROW_PX;
-      const next = Math.min(MAX_ROWS, Math.max(1, Math.ceil((window.innerHeight - el.getBoundingClientRect().top) / rowPx)) + BELOW_FOLD_ROWS);
-      setRows((r) => (r === next ? r : next));
-    };
-    measure();
-    window.addEventListener('scroll', measure, { passive: true });
-    window.addEventListener('resize', measure);
-    return () => {
-      window.removeEventListener('scroll', measure);
-      window.removeEventListener('resize', measure);
-    };
-  }, []);
+  useViewportMeasure(() => {
+    const el = list.current;
+    if (!el) return;
+    const first = el.firstElementChild;
+    const rowPx = (first?.getBoundingClientRect().height ?? 0) + 6 || DEFAULT_ROW_PX;
+    const next = Math.min(MAX_ROWS, Math.max(1, Math.ceil((window.innerHeight - el.getBoundingClientRect().top) / rowPx)) + BELOW_FOLD_ROWS);
+    setRows((r) => (r === next ? r : next));
+  });
   const toggle = (severity: string) => {
     const next = new Set(hidden);
     if (next.has(severity)) next.delete(severity);

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { BoardCall } from '../wire.js';
 import { clock } from './format.js';
 import { memo } from './memo.js';
+import { useViewportMeasure } from './viewport.js';
 import { SEVERITIES, type ConsoleState } from './state.js';
 
 /**
@@ -93,22 +94,13 @@ export const Board = memo(function Board({ state, now }: { state: ConsoleState; 
   const [sort, setSort] = useState<SortKey>('started');
   const body = useRef<HTMLTableSectionElement>(null);
   const [view, setView] = useState({ top: 0, height: 900, rowPx: DEFAULT_ROW_PX });
-  useEffect(() => {
-    const measure = () => {
-      const el = body.current;
-      if (!el) return;
-      const row = el.querySelector('tr[data-call-id]');
-      const next = { top: el.getBoundingClientRect().top, height: window.innerHeight, rowPx: row?.getBoundingClientRect().height || DEFAULT_ROW_PX };
-      setView((v) => (Math.abs(v.top - next.top) < 1 && v.height === next.height && v.rowPx === next.rowPx ? v : next));
-    };
-    measure();
-    window.addEventListener('scroll', measure, { passive: true });
-    window.addEventListener('resize', measure);
-    return () => {
-      window.removeEventListener('scroll', measure);
-      window.removeEventListener('resize', measure);
-    };
-  }, []);
+  useViewportMeasure(() => {
+    const el = body.current;
+    if (!el) return;
+    const row = el.querySelector('tr[data-call-id]');
+    const next = { top: el.getBoundingClientRect().top, height: window.innerHeight, rowPx: row?.getBoundingClientRect().height || DEFAULT_ROW_PX };
+    setView((v) => (Math.abs(v.top - next.top) < 1 && v.height === next.height && v.rowPx === next.rowPx ? v : next));
+  });
   const needle = filter.trim().toLowerCase();
   const all = [...state.calls.values()];
   const calls = all
