@@ -10,7 +10,7 @@ import { validateModelDir, type ModelInfo } from './model-validate.js';
 import { QueueDepth } from './queue-depth.js';
 import { CallAudioDecoder } from '../audio/call-audio-decoder.js';
 import { WorkerCallAudio } from './call-audio.js';
-import type { AsrEngine, AsrStream, AsrStreamOptions, CallAudio, CallAudioOptions } from './types.js';
+import type { AsrEngine, AsrStreamOptions, CallAudio, CallAudioOptions } from './types.js';
 import { VoskAsrStream } from './vosk-stream.js';
 import { AsrWorkerPool, workerCount, type RecognizerCheck } from './worker/pool.js';
 

@@ -6,6 +6,8 @@ import { encodeWav } from '../../src/audio/wav.js';
 import { buildCallAudio } from '../helpers/call-audio.js';
 import { cliEnv, REPO, runCli, writeYaml } from '../helpers/cli.js';
 import { tinyModelDir } from '../helpers/service.js';
+import type { RulesEvalReport } from '../../src/cli/eval/rules/run.js';
+import type { ItemScore } from '../../src/cli/eval/rules/score.js';
 
 /**
  * `voc eval rules` on the labelled banking set (tests/fixtures/eval-banking: 14 transcript calls,
@@ -98,26 +100,8 @@ const MISSES = [
   { kind: 'driver', name: 'fee-dispute', call: 'b14-money-back', reason: 'drivers: unclassified' },
 ];
 
-interface Score {
-  kind: string;
-  name: string;
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-  precision: number | null;
-  recall: number | null;
-  f1: number | null;
-  falsePositives: Array<{ call: string; evidence: unknown[]; reason?: string; relevance?: number }>;
-  misses: Array<{ call: string; evidence: unknown[]; reason?: string }>;
-}
-interface Report {
-  calls: number;
-  unlabelledCalls: string[];
-  categories: Score[];
-  drivers: Score[];
-  checks: Score[];
-  notLabelled: Record<string, string[]>;
+/** The --json output: the report, plus the --min-f1 verdict. */
+interface Report extends RulesEvalReport {
   minF1: number | null;
   belowMinF1: Array<{ kind: string; name: string; f1: number }>;
 }
@@ -156,7 +140,7 @@ describe('voc eval rules on the banking example set', () => {
       }
     }
     // The figures named in the comment above, as numbers.
-    const byName = (section: Score[], name: string) => section.find((s) => s.name === name)!;
+    const byName = (section: ItemScore[], name: string) => section.find((s) => s.name === name)!;
     expect(byName(report.categories, 'recording-disclosure').f1).toBeCloseTo(24 / 25, 12);
     expect(byName(report.categories, 'closing').f1).toBeCloseTo(22 / 23, 12);
     expect(byName(report.categories, 'close-account-request')).toMatchObject({ precision: 0.25, recall: 1, f1: 0.4 });

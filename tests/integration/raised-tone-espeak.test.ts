@@ -9,6 +9,7 @@ import type { PartyPcm } from '../../src/audio/format.js';
 import { raisedToneDetector, type RaisedToneSummary } from '../../src/analytics/raised-tone.js';
 import { defaultMeasuresOptions } from '../../src/analytics/measures-options.js';
 import type { DetectorOutput, DetectedAlert } from '../../src/analytics/types.js';
+import { concat } from '../helpers/asr.js';
 
 /**
  * Raised tone on speech synthesized by espeak-ng, converted by sox to telephone formats: 8 kHz mu-law
@@ -125,24 +126,7 @@ function music(kind: 'band' | 'lead', durationMs: number, rate: number, peakDb: 
     run('sox', ['-n', '-r', String(rate), '-c', '1', '-e', 'signed', '-b', '16', '-t', 'raw', raw, 'synth', '0.5', ...voices, 'channels', '1', 'fade', '0.01', '0.5', '0.02', 'gain', '-n', String(peakDb)]);
     notes.push(readS16(raw));
   }
-  const out = new Int16Array(notes.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const n of notes) {
-    out.set(n, at);
-    at += n.length;
-  }
-  return out;
-}
-
-/** `a`, then `b`, then `c` (any may be empty). */
-function concatPcm(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(...notes);
 }
 
 interface Part {
@@ -314,7 +298,7 @@ describe.each(FORMATS)('raised tone on espeak-ng speech, $name', (format) => {
       // The call opens on 30 s of hold music; then calm speech, 30 s of music 6 dB above it, calm speech again.
       const calm = buildCall(calmParts(8), voice, format.rate);
       const later = buildCall(calmParts(8, 8), voice, format.rate);
-      const pcm = concatPcm(music(kind, 30_000, format.rate, -6), calm.pcm, music(kind, 30_000, format.rate, -6), later.pcm);
+      const pcm = concat(music(kind, 30_000, format.rate, -6), calm.pcm, music(kind, 30_000, format.rate, -6), later.pcm);
       const { alerts, outputs } = await detect(overTheLine(pcm, format), format.rate);
       expect(alerts).toEqual([]);
       expect(summaryOf(outputs).episodes).toEqual([]);
@@ -326,7 +310,7 @@ describe.each(FORMATS)('raised tone on espeak-ng speech, $name', (format) => {
       const calm = buildCall(calmParts(8), voice, format.rate);
       const rest = buildCall([...calmParts(2, 8), ...RAISED.map((text) => ({ text, style: RAISED_STYLE }))], voice, format.rate);
       const holdMs = 30_000;
-      const pcm = concatPcm(calm.pcm, music('band', holdMs, format.rate, -6), rest.pcm);
+      const pcm = concat(calm.pcm, music('band', holdMs, format.rate, -6), rest.pcm);
       const offsetMs = ((calm.pcm.length + (holdMs * format.rate) / 1000) * 1000) / format.rate;
       const { alerts } = await detect(overTheLine(pcm, format), format.rate);
       expect(alerts.length).toBeGreaterThanOrEqual(1);
