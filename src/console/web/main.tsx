@@ -40,6 +40,9 @@ function Console({ onUnauthorized }: { onUnauthorized: () => void }) {
     const tick = setInterval(() => setNow(Date.now()), 1000);
     const onHash = () => setRoute(parseRoute(location.hash));
     window.addEventListener('hashchange', onHash);
+    // Effects run after the first paint: a hash change between the first render and here fired no
+    // listener, so read the hash again now.
+    onHash();
     return () => {
       clearInterval(tick);
       window.removeEventListener('hashchange', onHash);
