@@ -58,7 +58,7 @@ export function workerCount(workers: number, cores: number = availableParallelis
 }
 
 /**
- * The ASR worker threads. Each call is pinned to the worker with the least backlog when its first
+ * The ASR worker threads. Each call is pinned to the least loaded worker (leastLoaded) when its first
  * recognizer opens; its audio, ends and aborts go there, results come back to the stream's sink.
  * A worker that dies takes only its streams with it (their sinks hear onWorkerLost) and is
  * replaced, so later calls find a full pool.
@@ -96,12 +96,12 @@ export class AsrWorkerPool {
   }
 
   /**
-   * Time the least busy worker needs to decode the audio it already holds, ms: a new call is pinned
-   * to that worker, so when even it is this far behind, a new call could not keep up.
+   * Time the worker a new call would be pinned to needs to decode the audio it already holds, ms:
+   * when it is this far behind, a new call could not keep up.
    */
   get leastBacklogMs(): number {
-    const rate = this.init.sampleRate;
-    return Math.min(...this.slots.map((s) => ((backlog(s) * 1000) / rate) * s.realTimeFactor));
+    const slot = this.leastLoaded();
+    return ((backlog(slot) * 1000) / this.init.sampleRate) * slot.realTimeFactor;
   }
 
   /** The busiest worker's backlog, seconds of audio (the metric). */
@@ -234,12 +234,19 @@ export class AsrWorkerPool {
   }
 
   private slotFor(callId: string): Slot {
-    const pinned = this.slots.find((s) => s.calls.has(callId));
-    if (pinned) return pinned;
+    return this.slots.find((s) => s.calls.has(callId)) ?? this.leastLoaded();
+  }
+
+  /**
+   * The worker with the fewest open recognizers, then the least queued audio. Recognizers first: a
+   * live stream costs its share of decoding for as long as it lasts, while a backlog is momentary;
+   * calls that start together (their audio not yet arrived) would otherwise all go to one worker.
+   */
+  private leastLoaded(): Slot {
     let best = this.slots[0]!;
     for (const slot of this.slots) {
-      const [a, b] = [backlog(slot), backlog(best)];
-      if (a < b || (a === b && slot.streams.size < best.streams.size)) best = slot;
+      const [n, m] = [slot.streams.size, best.streams.size];
+      if (n < m || (n === m && backlog(slot) < backlog(best))) best = slot;
     }
     return best;
   }
