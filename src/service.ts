@@ -8,7 +8,9 @@ import type { IngestContext } from './ingest/adapter.js';
 import { startHttpServer, type HttpServerHandle } from './ingest/http-server.js';
 import { WS_ADAPTERS } from './ingest/ws-adapters.js';
 import { GRPC_CLOSE_GRACE_MS, startGrpcServer } from './ingest/grpc/server.js';
+import { packageVersion } from './cli/package-info.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { readEngineStats } from './metrics/engine-stats.js';
 import { EngineMetrics } from './metrics/metrics.js';
 import { closeRedis, connectRedis, redactUrl, type RedisClient } from './publish/redis-connection.js';
 import { within } from './within.js';
@@ -53,6 +55,7 @@ export interface RunningService {
 
 /** The composition root: builds every layer from the validated config and starts serving. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const startedAtMs = performance.now();
   const log = options.log ?? createLogger(config.logging.level);
   const metrics = options.metrics ?? new EngineMetrics();
   // Invalid rule files stop the start (RuleSetError names file, rule and field); later edits reload live.
@@ -132,7 +135,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     bindHost(config.server.host, open),
     supervisorConsole ? [supervisorConsole.routes] : [],
   );
-  const grpc = config.grpc.enabled ? await startGrpcServer(ctx, bindHost(config.grpc.host, open)) : undefined;
+  const engineVersion = packageVersion();
+  // Read afresh at each GetStats: the engine's live state and the same metrics /metrics exports.
+  const stats = () =>
+    readEngineStats({
+      metrics,
+      calls: engine,
+      asr: { modelName: asr.modelName, sampleRate: asr.sampleRate, workers: asr.pool.size, realTimeFactor: asr.capacity?.realTimeFactor, backlogSeconds: asr.pool.maxBacklogSeconds },
+      engineVersion,
+      startedAtMs,
+    });
+  const grpc = config.grpc.enabled ? await startGrpcServer(ctx, bindHost(config.grpc.host, open), stats) : undefined;
   log.info({ httpPort: http.port, grpcPort: grpc?.port, tls: config.server.tls !== undefined }, 'voc-engine serving');
 
   let closed = false;

@@ -37,6 +37,8 @@ export interface VoskEngineDeps {
  */
 export class VoskAsrEngine implements AsrEngine {
   readonly sampleRate: number;
+  /** model.name, else the model directory's name. */
+  readonly modelName: string;
   readonly info: ModelInfo;
   readonly pool: AsrWorkerPool;
   /** From the start-up probe (asr.capacityProbeMs); undefined when it was skipped. */
@@ -53,9 +55,11 @@ export class VoskAsrEngine implements AsrEngine {
   private constructor(
     private readonly model: Handle,
     info: ModelInfo,
+    modelName: string,
     private readonly deps: VoskEngineDeps,
   ) {
     this.info = info;
+    this.modelName = modelName;
     this.sampleRate = info.sampleRate;
     const { asr } = deps;
     this.pool = new AsrWorkerPool(
@@ -83,7 +87,7 @@ export class VoskAsrEngine implements AsrEngine {
     if (model === 0) {
       throw new ModelError('load_failed', info.dir, 'libvosk could not load it (see its ERROR line on stderr)', downloadAdvice(name, info.dir, 'load_failed'));
     }
-    const engine = new VoskAsrEngine(model, info, deps);
+    const engine = new VoskAsrEngine(model, info, name, deps);
     try {
       await engine.pool.ready();
       if (asr.capacityProbeMs > 0) engine.capacity = await engine.probeCapacity();

@@ -3,6 +3,7 @@ import type { AsrEngine } from '../asr/types.js';
 import type { ModelInfo } from '../asr/model-info.js';
 import type { Config } from '../config/schema.js';
 import { callLogger, type Logger } from '../log/logger.js';
+import type { CapacitySource } from '../metrics/engine-stats.js';
 import type { EngineMetrics } from '../metrics/metrics.js';
 import { CALL_ID_PATTERN } from '../publish/keys.js';
 import type { CallPublisher } from '../publish/redis-publisher.js';
@@ -121,6 +122,12 @@ export class CallEngine implements CallOpener {
   /** Concurrent calls admitted: limits.maxConcurrentCalls, else what the ASR engine measured, else 200. */
   get capacity(): number {
     return this.deps.config.limits.maxConcurrentCalls ?? this.deps.asr.capacityCalls ?? DEFAULT_CAPACITY;
+  }
+
+  /** Which of the three `capacity` comes from. */
+  get capacitySource(): CapacitySource {
+    if (this.deps.config.limits.maxConcurrentCalls !== undefined) return 'config';
+    return this.deps.asr.capacityCalls !== undefined ? 'probe' : 'default';
   }
 
   /** Throws CallInputError('capacity') at capacity, or (audio calls) while the recognizers are behind real time. */

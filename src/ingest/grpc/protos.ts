@@ -7,9 +7,12 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 /** Proto files of the gRPC ingest, relative to the `protos/` folder at the repository root. */
 export const VOC_PROTO = 'voc/v1/voc.proto';
 export const VOSK_PROTO = 'vosk/stt/v1/stt_service.proto';
+/** voc-engine's own StatsService for vosk clients (alphacep's proto has none). */
+export const VOSK_STATS_PROTO = 'vosk/stt/v1/stats_service.proto';
 
 export const VOC_SERVICE_NAME = 'voc.v1.CallAnalytics';
 export const VOSK_SERVICE_NAME = 'vosk.stt.v1.SttService';
+export const VOSK_STATS_SERVICE_NAME = 'vosk.stt.v1.StatsService';
 
 /**
  * How messages look in JS, for the server and for test clients alike: proto field names as written
@@ -43,15 +46,17 @@ export interface GrpcProtos {
   definition: protoLoader.PackageDefinition;
   voc: ServiceDefinition;
   vosk: ServiceDefinition;
+  voskStats: ServiceDefinition;
 }
 
-/** Loads both ingest protos (synchronously, once at server start). */
+/** Loads the ingest protos (synchronously, once at server start). */
 export function loadGrpcProtos(): GrpcProtos {
-  const definition = protoLoader.loadSync([VOC_PROTO, VOSK_PROTO], { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  const definition = protoLoader.loadSync([VOC_PROTO, VOSK_PROTO, VOSK_STATS_PROTO], { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
   return {
     definition,
     voc: serviceOf(definition, VOC_SERVICE_NAME),
     vosk: serviceOf(definition, VOSK_SERVICE_NAME),
+    voskStats: serviceOf(definition, VOSK_STATS_SERVICE_NAME),
   };
 }
 

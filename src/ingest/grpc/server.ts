@@ -4,6 +4,7 @@ import { grpcCredentials } from '../tls.js';
 import { ApiKeyCheck } from './auth.js';
 import { GrpcHealth } from './health.js';
 import { loadGrpcProtos } from './protos.js';
+import { statsServiceImplementation, type StatsSource } from './stats-service.js';
 import { vocServiceImplementation } from './voc-service.js';
 import { voskServiceImplementation } from './vosk-service.js';
 
@@ -24,10 +25,11 @@ export interface GrpcServerHandle {
 }
 
 /**
- * The gRPC port: voc.v1.CallAnalytics (native), vosk.stt.v1.SttService (vosk-server compatible)
- * and grpc.health.v1.Health. Plaintext HTTP/2 (h2c), or TLS (optionally mutual) with grpc.tls.
+ * The gRPC port: voc.v1.CallAnalytics (native), vosk.stt.v1.SttService (vosk-server compatible) with
+ * vosk.stt.v1.StatsService (the engine's figures, from `stats`), and grpc.health.v1.Health.
+ * Plaintext HTTP/2 (h2c), or TLS (optionally mutual) with grpc.tls.
  */
-export async function startGrpcServer(ctx: IngestContext, host: string): Promise<GrpcServerHandle> {
+export async function startGrpcServer(ctx: IngestContext, host: string, stats: StatsSource): Promise<GrpcServerHandle> {
   const { port, keepaliveTimeMs, keepaliveTimeoutMs, maxMessageBytes, tls } = ctx.config.grpc;
   const protos = loadGrpcProtos();
   const auth = new ApiKeyCheck(ctx.config.auth.apiKeys);
@@ -40,6 +42,7 @@ export async function startGrpcServer(ctx: IngestContext, host: string): Promise
   });
   server.addService(protos.voc, vocServiceImplementation(ctx, auth));
   server.addService(protos.vosk, voskServiceImplementation(ctx, auth));
+  server.addService(protos.voskStats, statsServiceImplementation(ctx, auth, stats));
   const health = new GrpcHealth(ctx.calls.accepting);
   health.addToServer(server);
 
