@@ -2,6 +2,7 @@ import { Client, Metadata, credentials, status as grpcStatus, type ChannelCreden
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { loadGrpcProtos } from '../../src/ingest/grpc/protos.js';
+import type { StatsResponseMessage } from '../../src/ingest/grpc/stats-service.js';
 
 /**
  * A real grpc-js client over the same protos the server loads (proto-loader, same options):
@@ -99,6 +100,21 @@ export class TestGrpcClient {
   /** vosk.stt.v1.SttService/StreamingRecognize */
   streamingRecognize(options: StreamOptions = {}): RecordingGrpcStream {
     return this.open(protos.vosk.StreamingRecognize as MethodDefinition<WireMessage, WireMessage>, options);
+  }
+
+  /** vosk.stt.v1.StatsService/GetStats (request google.protobuf.Empty); rejects with the ServiceError. */
+  getStats(metadata: Record<string, string> = {}): Promise<StatsResponseMessage> {
+    const method = protos.voskStats.GetStats as MethodDefinition<Record<string, never>, StatsResponseMessage>;
+    return this.unary(method.path, method.requestSerialize, method.responseDeserialize, {}, metadata);
+  }
+
+  /** One unary call with any serializer (tests send bytes that do not decode through it). */
+  unary<Req, Res>(path: string, serialize: (req: Req) => Buffer, deserialize: (bytes: Buffer) => Res, request: Req, metadata: Record<string, string> = {}): Promise<Res> {
+    const md = new Metadata();
+    for (const [key, value] of Object.entries(metadata)) md.set(key, value);
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(path, serialize, deserialize, request, md, (err, res) => (err || res === undefined ? reject(err ?? new Error('no response')) : resolve(res)));
+    });
   }
 
   /** grpc.health.v1.Health/Check -> 'SERVING' | 'NOT_SERVING' | ... */

@@ -7,7 +7,8 @@ import { REPO } from '../helpers/cli.js';
 // for field. This is that file's content (commit ec0f0a00cf8c5ea54c0391e1943ac21049f62f15, the newest
 // public version; 1f64c18 is the same less fields 11 and 12), transcribed as services, methods,
 // fields with numbers, types and labels, reserved ranges and enum values. It has no StatsService:
-// issue 13 asked for `vosk.stt.v1.StatsService/GetStats`, which only third-party forks define.
+// issue 13 asked for `vosk.stt.v1.StatsService/GetStats`, which only a third-party fork's client
+// calls; the engine's own lives apart, in stats_service.proto, so this copy stays exact.
 const VOSK_SERVER = {
   services: { SttService: { StreamingRecognize: 'stream StreamingRecognitionRequest -> stream StreamingRecognitionResponse' } },
   messages: {
