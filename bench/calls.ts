@@ -10,12 +10,18 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export type Pacing = 'max' | 'realtime';
 
-/** config/voc.yaml's analytics sections, as users run them (rule file paths are relative to the repository). */
-export function shippedAnalytics(): Record<string, unknown> {
+export interface ShippedConfig {
+  analytics: Record<string, unknown>;
+  keywords: unknown[];
+  asr: { workerNice: number };
+}
+
+/** config/voc.yaml's analytics sections and decoder priority, as users run them (rule file paths are relative to the repository). */
+export function shippedConfig(): ShippedConfig {
   const file = parse(readFileSync(join(ROOT, 'config', 'voc.yaml'), 'utf8')) as Record<string, unknown>;
-  const { analytics, keywords } = file as { analytics?: Record<string, unknown>; keywords?: unknown[] };
+  const { analytics, keywords, asr } = file as { analytics?: Record<string, unknown>; keywords?: unknown[]; asr?: { workerNice?: number } };
   const rulesFiles = ((analytics?.rulesFiles as string[] | undefined) ?? []).map((f) => join(ROOT, f));
-  return { analytics: { ...analytics, rulesFiles }, keywords: [...(keywords ?? []), CHURN] };
+  return { analytics: { ...analytics, rulesFiles }, keywords: [...(keywords ?? []), CHURN], asr: { workerNice: asr?.workerNice ?? 0 } };
 }
 
 export const CHURN = { name: 'churn', phrases: ['cancel account'], party: 'customer', severity: 'high' };

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { frames } from '../src/asr/tiny-model/call-script.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
-import { ROOT, scriptedCall, shippedAnalytics, streamCall } from './calls.js';
+import { ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 
 interface ProfileNode {
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
           redis: { url: redisUrl, prefix, retentionMs: 60_000 },
           model: { path: modelDir, autoDownload: false },
           limits: { maxConcurrentCalls: calls },
-          ...shippedAnalytics(),
+          ...shippedConfig(),
           logging: { level: 'warn' },
         },
       },

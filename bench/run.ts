@@ -7,7 +7,7 @@
  *   key prefix and stream generated stereo mu-law 8 kHz calls over real WebSockets; max pacing gives
  *   engine / bare throughput, realtime pacing the event-loop delay (1 ms resolution), alert latency
  *   (frame that completes the phrase -> Redis subscriber), RSS per call and dropped audio.
- * - 'shipped' scenarios use config/voc.yaml's analytics (its rule files), as users run it.
+ * - 'shipped' scenarios use config/voc.yaml's analytics (its rule files) and decoder priority, as users run it.
  *
  * Two models: the cheap tiny model (engine overhead) and the tiny model padded to cost what a real
  * small Vosk model costs. Results: bench/results/latest.json (and a dated copy).
@@ -23,7 +23,7 @@ import { libvosk } from '../src/asr/libvosk.js';
 import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
 import { frames } from '../src/asr/tiny-model/call-script.js';
-import { CHURN, percentile, ROOT, scriptedCall, shippedAnalytics, streamCall } from './calls.js';
+import { CHURN, percentile, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       process.stderr.write(`bench: ${scenario.name} ...\n`);
       const reference = bare.find((b) => b.model === scenario.model);
-      const calls = typeof scenario.calls === 'number' ? scenario.calls : Math.max(1, Math.floor(scenario.calls.shareOfBare * (reference?.realTimeCalls ?? 10)));
+      const calls = typeof scenario.calls === 'number' ? scenario.calls : Math.max(1, Math.ceil(scenario.calls.shareOfBare * (reference?.realTimeCalls ?? 10)));
       const result = await runScenario({ ...scenario, calls }, models[scenario.model]);
       if (scenario.pacing === 'max' && reference && scenario.maxQueueMs > 100_000) {
         result.engineToBare = round(result.partyAudioSecondsPerWallSecond / reference.partyAudioSecondsPerWallSecond);
@@ -229,6 +229,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const { child, ask } = forkEngine(execArgv);
+  const shipped = scenario.config === 'shipped' ? shippedConfig() : undefined;
   try {
     await ask(undefined, 'ready');
     const started = await ask(
@@ -241,10 +242,10 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
           model: { path: modelDir, autoDownload: false },
           // Max pacing fills the workers' queues at once, which the backlog admission (rightly) reads as
           // overload: the throughput scenarios take every call so they compare with bare libvosk's.
-          asr: { maxQueueMs: scenario.maxQueueMs, ...(scenario.pacing === 'max' ? { admissionBacklogMs: 24 * 3600_000 } : {}) },
+          asr: { maxQueueMs: scenario.maxQueueMs, ...(scenario.pacing === 'max' ? { admissionBacklogMs: 24 * 3600_000 } : {}), ...shipped?.asr },
           // The bench sets the load itself; the default admission is measured separately (capacity log line).
           limits: { maxConcurrentCalls: Math.max(scenario.calls, 1) },
-          ...(scenario.config === 'shipped' ? shippedAnalytics() : { keywords: [CHURN] }),
+          ...(shipped ? { analytics: shipped.analytics, keywords: shipped.keywords } : { keywords: [CHURN] }),
           ...(scenario.analytics ? {} : { analytics: { enabled: false } }),
           logging: { level: 'warn' },
         },

@@ -63,7 +63,7 @@ export class VoskAsrEngine implements AsrEngine {
     this.sampleRate = info.sampleRate;
     const { asr } = deps;
     this.pool = new AsrWorkerPool(
-      { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel, chunkSamples: Math.max(1, Math.round((asr.chunkMs * info.sampleRate) / 1000)) },
+      { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel, nice: asr.workerNice, chunkSamples: Math.max(1, Math.round((asr.chunkMs * info.sampleRate) / 1000)) },
       workerCount(asr.workers),
       deps.log,
       () => deps.metrics.asrWorkerRestarts.inc(),

@@ -174,6 +174,13 @@ export const asrSchema = z
   .object({
     /** Decoder worker threads; 0 = one per CPU core. */
     workers: z.number().int().min(0).max(256).default(0),
+    /**
+     * Nice value of the decoder threads (Linux: per thread), 0-19. Above 0 the decoders yield the CPU
+     * to the event loop (sockets, analytics, Redis) when the cores are saturated, so overload shows
+     * as dropped audio rather than a lagging loop; on a host shared with other CPU-heavy work they
+     * also yield to it. 0 = the same priority as the rest of the process.
+     */
+    workerNice: z.number().int().min(0).max(19).default(0),
     /** Per-party queue limit in ms of audio; beyond it new audio is dropped and counted. */
     maxQueueMs: z.number().int().min(100).default(10_000),
     /** Audio chunk handed to the recognizer, in ms (rechunked). */

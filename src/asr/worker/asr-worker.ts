@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AcousticAnalysis, type AcousticEvent } from '../../analytics/acoustic.js';
 import { CallAudioDecoder, type DecodedFrame } from '../../audio/call-audio-decoder.js';
@@ -37,6 +38,9 @@ interface Stream {
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
+// On Linux a nice value belongs to a thread, and `0` names the calling one: only this decoder yields.
+// Elsewhere it would be the whole process's, so it is left alone.
+if (init.nice && process.platform === 'linux') setPriority(0, init.nice);
 const lib = libvosk();
 lib.setLogLevel(init.voskLogLevel);
 const streams = new Map<number, Stream>();

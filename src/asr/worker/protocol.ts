@@ -18,6 +18,8 @@ export interface WorkerInit {
   partialIntervalMs: number;
   partialWords: boolean;
   voskLogLevel: number;
+  /** Nice value the worker thread gives itself (asr.workerNice); 0 leaves it alone. */
+  nice?: number;
   /** Samples per chunk handed to libvosk (asr.chunkMs at the model rate); default 100 ms. */
   chunkSamples?: number;
 }
