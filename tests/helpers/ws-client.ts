@@ -62,3 +62,12 @@ export class RecordingClient {
     }
   }
 }
+
+/** Opens a one-party (customer) 8 kHz mu-law call on /v1/stream and waits until it is started. */
+export async function startCustomerCall(url: string, callId: string): Promise<RecordingClient> {
+  const client = new RecordingClient(url);
+  await client.opened;
+  client.send({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 1, parties: ['customer'] });
+  await client.waitFor((m) => m.type === 'started');
+  return client;
+}

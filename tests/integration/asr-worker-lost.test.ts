@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
 import { useLiveService } from '../helpers/live-service.js';
-import { RecordingClient } from '../helpers/ws-client.js';
+import { startCustomerCall as startCall } from '../helpers/ws-client.js';
 
 // A real ASR worker thread terminated mid-call (what a libvosk crash in that thread amounts to).
 
 /** The words of a summary's transcript. */
 const spoken = (summary: unknown): string => (summary as { transcript: Array<{ text: string }> }).transcript.map((t) => t.text).join(' ');
-
-async function startCall(url: string, callId: string): Promise<RecordingClient> {
-  const client = new RecordingClient(url);
-  await client.opened;
-  client.send({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 1, parties: ['customer'] });
-  await client.waitFor((m) => m.type === 'started');
-  return client;
-}
 
 describe('an ASR worker that dies', () => {
   const live = useLiveService('asr-worker-lost', { asr: { workers: 2 } });

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildCallAudio, frames } from '../helpers/call-audio.js';
 import { useLiveService } from '../helpers/live-service.js';
-import { RecordingClient } from '../helpers/ws-client.js';
+import { startCustomerCall as startCall } from '../helpers/ws-client.js';
 
 // Calls that start together are spread over the ASR workers by open recognizers, not by the
 // momentary backlog: the first call's audio is queued before the others' arrives, and a backlog-first
 // choice sent every later call to the other worker (one worker idle while the other had three).
-
-async function startCall(url: string, callId: string): Promise<RecordingClient> {
-  const client = new RecordingClient(url);
-  await client.opened;
-  client.send({ type: 'start', callId, encoding: 'mulaw', sampleRate: 8000, channels: 1, parties: ['customer'] });
-  await client.waitFor((m) => m.type === 'started');
-  return client;
-}
 
 describe('pinning calls to ASR workers', () => {
   const live = useLiveService('asr-worker-spread', { asr: { workers: 2, capacityProbeMs: 0, admissionBacklogMs: 3_600_000 }, limits: { maxConcurrentCalls: 10 } });
