@@ -55,9 +55,9 @@ export const raisedToneSchema = z
     /** No single cue counts for more than this many units (a hot line alone is not anger). */
     cueCapUnits: z.number().gt(0).max(10).default(1.5),
     /** A moment is raised when its score reaches this many units... */
-    scoreThreshold: z.number().gt(0).max(20).default(1.5),
+    scoreThreshold: z.number().gt(0).max(20).default(1.25),
     /** A raise relative to the baseline also needs the voice to be at least this much louder, dB. */
-    minLoudnessRiseDb: z.number().min(0).max(40).default(7.5),
+    minLoudnessRiseDb: z.number().min(0).max(40).default(9),
     /** ...and pitch and tilt together to rise by at least this many units (louder alone is not raised). */
     minPitchTiltUnits: z.number().min(0).max(10).default(0.3),
     /** While the baseline rests on n utterances, the threshold is higher by this / n units (a young baseline is uncertain). */
@@ -68,8 +68,14 @@ export const raisedToneSchema = z
      * Without a baseline (or above it), a voice both bright and high is raised in absolute terms:
      * tilt >= `absoluteTiltDb` AND F0 >= `absoluteMinF0Hz`. Neither depends on line gain.
      */
-    absoluteTiltDb: z.number().min(-30).max(10).default(-4.5),
+    absoluteTiltDb: z.number().min(-30).max(10).default(-5.5),
     absoluteMinF0Hz: z.number().min(50).max(1000).default(230),
+    /**
+     * ...AND the window's voiced frame levels spread by at least this much (90th - 10th percentile,
+     * dB; gain-independent): a shout stresses its syllables far above the rest, a calm voice that is
+     * merely bright and high does not. 0: no such condition.
+     */
+    absoluteMinLevelRangeDb: z.number().min(0).max(60).default(15),
     /**
      * Music is not a voice: a note holds its pitch, a voice glides. When more than this share of the
      * utterance's last `steadyWindowMs` of voiced frames keep the previous frame's pitch within
@@ -88,7 +94,7 @@ export const raisedToneSchema = z
      * Evidence for an alert, in ms of raised voiced speech at the threshold score: each raised frame
      * counts its duration times (score / threshold), so a strong raise alerts sooner than a mild one.
      */
-    evidenceMs: z.number().int().min(20).max(60_000).default(700),
+    evidenceMs: z.number().int().min(20).max(60_000).default(500),
     /** ...and at least this much raised voiced speech, whatever the strength (one loud word is shorter), ms. */
     minRaisedMs: z.number().int().min(0).max(60_000).default(0),
     /** A pause without voiced speech this long ends an utterance (and its episode), ms. */

@@ -10,18 +10,21 @@
  *    utterance is judged, once it has `minJudgedMs` (300 ms) of voiced frames, on the medians of
  *    loudness, pitch and tilt over its last `windowMs` (2 s) of voiced frames.
  * 3. Relative score: the rises of those medians over the speaker's baseline, in units of 6 dB,
- *    3 semitones and 2 dB, each capped at 1.5 units, summed; strength = score / 1.5. It counts only
- *    when the voice is at least 7.5 dB louder AND pitch and tilt together rise by 0.3 units: a hot line
+ *    3 semitones and 2 dB, each capped at 1.5 units, summed; strength = score / 1.25. It counts only
+ *    when the voice is at least 9 dB louder AND pitch and tilt together rise by 0.3 units: a hot line
  *    (louder only) or a livelier but not louder voice is not raised.
- * 4. Absolute rule (no baseline needed, gain-independent): tilt >= -4.5 dB AND F0 >= 230 Hz, a bright,
- *    high, strained voice; strength 1 + (tilt + 4.5) / 2. This finds a caller angry from the first word.
+ * 4. Absolute rule (no baseline needed, gain-independent): tilt >= -5.5 dB AND F0 >= 230 Hz AND the
+ *    window's voiced levels spread by >= 15 dB (p90 - p10): a bright, high, strained voice that stresses
+ *    its syllables like a shout; strength 1 + (tilt + 5.5) / 2. This finds a caller angry from the
+ *    first word. Brightness and pitch alone also describe some calm voices (a bright, high female
+ *    voice); their even effort keeps them out.
  * 4b. Music is not a voice: a note holds its pitch, a voice glides. When more than 85 % of the
  *    utterance's last 600 ms of voiced frames keep the previous frame's pitch within 0.15 semitone,
  *    the rest of the utterance is not judged and steady pieces do not enter the baseline.
  * 5. A moment is raised at strength >= 1 (max of both rules) and stays raised down to 2/3. Evidence
  *    accumulates per raised frame as its duration times its strength; an alert is raised once it
- *    reaches `evidenceMs` (700 ms): a shout of strength 3 alerts after about 230 ms of raised voiced
- *    speech, a mild raise after 700 ms.
+ *    reaches `evidenceMs` (500 ms): a shout of strength 3 alerts after about 170 ms of raised voiced
+ *    speech, a mild raise after 500 ms.
  * 6. Baseline (baseline.ts): the 75th percentile of the medians of the party's last 12 calm pieces of
  *    speech (utterances, or 3 s of a long one, that came nowhere near raised), used once they hold
  *    1.5 s of voiced speech. A piece that stands out from the others as raised is dropped, so an
@@ -99,6 +102,9 @@ type State = 'idle' | 'candidate' | 'episode';
 /** Frame pairs needed before the steady-pitch share is judged (fewer: too few to tell music from a voice). */
 const MIN_STEADY_PAIRS = 10;
 
+/** The level range of a window is the spread between these quantiles of its voiced frame levels (p90 - p10). */
+const LEVEL_RANGE_QUANTILE = 0.1;
+
 /** A long calm utterance enters the baseline in pieces of this much voiced speech, ms. */
 const BASELINE_PIECE_MS = 3000;
 
@@ -140,6 +146,8 @@ export class RaisedToneTracker {
   private readonly scratch: Float32Array;
   private readonly window: VoicePoint = { loudnessDb: 0, pitchSemitones: 0, tiltDb: 0 };
   private readonly units = [0, 0, 0];
+  /** Spread of the judged window's voiced frame levels (90th - 10th percentile), dB. */
+  private levelRangeDb = 0;
   private head = 0;
   private count = 0;
   /** Frames of the baseline piece that follow a voiced frame, and those of them whose pitch held steady. */
@@ -230,6 +238,8 @@ export class RaisedToneTracker {
 
     const w = this.window;
     w.loudnessDb = this.windowMedian(this.winLoud);
+    // windowMedian left the window's levels sorted in scratch: their spread costs two lookups.
+    this.levelRangeDb = this.sortedSpread(LEVEL_RANGE_QUANTILE);
     w.pitchSemitones = this.windowMedian(this.winPitch);
     w.tiltDb = this.windowMedian(this.winTilt);
     const relative = this.relativeStrength(w);
@@ -315,12 +325,17 @@ export class RaisedToneTracker {
   }
 
   /**
-   * Baseline-free strength: a voice both bright (tilt >= `absoluteTiltDb`) and high (F0 >=
-   * `absoluteMinF0Hz`) is raised whatever the line's gain; >= 1 then, growing with the brightness.
+   * Baseline-free strength: a voice bright (tilt >= `absoluteTiltDb`), high (F0 >= `absoluteMinF0Hz`)
+   * and with the level contrast of effortful speech (levels spread by >= `absoluteMinLevelRangeDb`)
+   * is raised whatever the line's gain; >= 1 then, growing with the brightness. Brightness and pitch
+   * alone also describe some speakers' ordinary voice (a bright, high calm voice); a shout also
+   * stresses its syllables far above the rest of the speech, which a calm voice at its usual effort
+   * does not.
    */
   private absoluteStrength(point: VoicePoint): number {
-    const { absoluteTiltDb, absoluteMinF0Hz, tiltUnitDb } = this.options;
+    const { absoluteTiltDb, absoluteMinF0Hz, absoluteMinLevelRangeDb, tiltUnitDb } = this.options;
     if (point.tiltDb < absoluteTiltDb || point.pitchSemitones < hzToSemitones(absoluteMinF0Hz)) return 0;
+    if (this.levelRangeDb < absoluteMinLevelRangeDb) return 0;
     return 1 + (point.tiltDb - absoluteTiltDb) / tiltUnitDb;
   }
 
@@ -489,7 +504,13 @@ export class RaisedToneTracker {
     if (step === 2) this.recentSteady++;
   }
 
-  /** Median of one window column (ring order does not matter for a median). */
+  /** Spread between the (1 - q) and q quantiles (nearest rank) of the values windowMedian last sorted into scratch. */
+  private sortedSpread(q: number): number {
+    const last = this.count - 1;
+    return this.scratch[Math.round(last * (1 - q))]! - this.scratch[Math.round(last * q)]!;
+  }
+
+  /** Median of one window column (ring order does not matter for a median); leaves the column sorted in scratch. */
   private windowMedian(column: Float32Array): number {
     for (let i = 0; i < this.count; i++) this.lin[i] = column[(this.head + i) % this.capacity]!;
     return medianOf(this.lin, this.count, this.scratch);

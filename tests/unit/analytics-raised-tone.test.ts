@@ -7,11 +7,16 @@ import { packets, prng, synthVoice } from '../helpers/synthetic-voice.js';
 
 const FRAME_MS = 20;
 
-/** A voice: level of voiced frames (dBFS, jittered +-2 dB), F0 (Hz, +-4%), spectral tilt (dB, +-1). */
+/**
+ * A voice: level of voiced frames (dBFS, jittered +-2 dB), F0 (Hz, +-4%), spectral tilt (dB, +-1);
+ * `swingDb`: syllables, the level rising and falling by this much every 200 ms (stressed and
+ * unstressed syllables of effortful speech), 0 by default.
+ */
 interface Voice {
   db: number;
   f0: number;
   tilt: number;
+  swingDb?: number;
 }
 
 /** Utterances of `voicedMs` voiced speech each (3 voiced frames of 4), `pauseMs` of silence after each. */
@@ -45,7 +50,8 @@ function track(segs: Seg[], overrides: Partial<RaisedToneOptions> = {}): Run {
       for (const end = t + s.utteranceMs; t < end; t += FRAME_MS, i++) {
         const voiced = s.voice !== undefined && i % 4 !== 3;
         const v = s.voice;
-        if (voiced && v) tracker.frame(t, v.db + (rand() * 4 - 2), v.f0 * (0.96 + rand() * 0.08), v.tilt + (rand() * 2 - 1), events);
+        const syllable = v?.swingDb === undefined ? 0 : (v.swingDb / 2) * Math.sin((2 * Math.PI * t) / 200);
+        if (voiced && v) tracker.frame(t, v.db + syllable + (rand() * 4 - 2), v.f0 * (0.96 + rand() * 0.08), v.tilt + (rand() * 2 - 1), events);
         else tracker.frame(t, s.noiseDb ?? -70, 0, 0, events);
       }
       for (const end = t + s.pauseMs; t < end; t += FRAME_MS, i++) tracker.frame(t, -70, 0, 0, events);
@@ -166,11 +172,19 @@ describe('RaisedToneTracker', () => {
   });
 
   it('the same notes with the pitch movement of a voice do alert: the held pitch is what tells music', () => {
-    const tracker = new RaisedToneTracker('customer', defaultMeasuresOptions().raisedTone, FRAME_MS);
-    const events: RaisedToneEvent[] = [];
-    feedMusic(tracker, 0, 10_000, -14, 0.6, events);
-    tracker.finish(events);
-    expect(alertsOf(events).length).toBeGreaterThanOrEqual(1);
+    // Legato notes at an even level also miss the absolute rule's level contrast; without that
+    // condition only the held pitch stands between these notes and an alert.
+    const options = { ...defaultMeasuresOptions().raisedTone, absoluteMinLevelRangeDb: 0 };
+    const voiceLike: RaisedToneEvent[] = [];
+    feedMusic(new RaisedToneTracker('customer', options, FRAME_MS), 0, 10_000, -14, 0.6, voiceLike);
+    const held: RaisedToneEvent[] = [];
+    feedMusic(new RaisedToneTracker('customer', options, FRAME_MS), 0, 10_000, -14, 0, held);
+    expect(alertsOf(voiceLike).length).toBeGreaterThanOrEqual(1);
+    expect(alertsOf(held)).toEqual([]);
+    // With the defaults the even level keeps even voice-like notes from the absolute rule.
+    const defaults: RaisedToneEvent[] = [];
+    feedMusic(new RaisedToneTracker('customer', defaultMeasuresOptions().raisedTone, FRAME_MS), 0, 10_000, -14, 0.6, defaults);
+    expect(alertsOf(defaults)).toEqual([]);
   });
 
   it('does not fire on loud noise (unvoiced frames), however long', () => {
@@ -184,7 +198,7 @@ describe('RaisedToneTracker', () => {
   });
 
   it('a caller angry from the first word: the absolute rule alerts before any baseline; calm speech then becomes the baseline', () => {
-    const shout: Voice = { db: -14, f0: 320, tilt: -3 };
+    const shout: Voice = { db: -14, f0: 320, tilt: -3, swingDb: 18 };
     const { events, tracker } = track([speech(shout, 2), speech(CALM, 6), speech(RAISED, 1)]);
     const alerts = alertsOf(events);
     expect(alerts.length).toBe(3);
@@ -192,6 +206,18 @@ describe('RaisedToneTracker', () => {
     expect(alerts[0]!.details?.['baselineDbfs']).toBeNull();
     expect(alerts[2]!.details?.['cues']).toEqual(['loudness', 'pitch', 'tilt']);
     expect(tracker.summary().baselineF0Hz).toBeLessThan(130);
+  });
+
+  it('a bright, high voice at an even effort is not raised without a baseline; the level contrast of a shout is what the absolute rule also needs', () => {
+    // A high calm voice on a bright line: as bright and high as the shout above, syllables within a few dB.
+    const brightCalm: Voice = { db: -24, f0: 300, tilt: -3, swingDb: 6 };
+    expect(alertsOf(track([speech(brightCalm, 6)]).events)).toEqual([]);
+    // Shouted: the same brightness and pitch, stressed syllables far above the rest.
+    const shouted = alertsOf(track([speech({ ...brightCalm, swingDb: 18 }, 1)]).events);
+    expect(shouted).toHaveLength(1);
+    expect(shouted[0]!.details?.['cues']).toEqual(['absolute']);
+    // Without the condition (absoluteMinLevelRangeDb 0) the even bright voice alerts: the test can fail.
+    expect(alertsOf(track([speech(brightCalm, 6)], { absoluteMinLevelRangeDb: 0 }).events).length).toBeGreaterThan(0);
   });
 
   it('an opening that is raised but not absolutely so leaves the baseline once calm speech arrives', () => {
@@ -204,7 +230,7 @@ describe('RaisedToneTracker', () => {
   });
 
   it('evidence accumulates faster the stronger the raise', () => {
-    const mild: Voice = { db: -19, f0: 150, tilt: -7.5 }; // 1.5 + 1.3 + 0.75 units
+    const mild: Voice = { db: -18, f0: 150, tilt: -7.5 }; // 1.5 + 1.3 + 0.75 units
     const strong = alertsOf(track([speech(CALM, 6), speech(RAISED, 1)]).events)[0]!;
     const weak = alertsOf(track([speech(CALM, 6), speech(mild, 1)]).events)[0]!;
     expect(strong.endMs - 18_000).toBeLessThan(weak.endMs - 18_000);
@@ -214,7 +240,7 @@ describe('RaisedToneTracker', () => {
     const { events } = track([speech(CALM, 6), speech(RAISED, 2)], { cooldownMs: 20_000, scoreThreshold: 1 });
     expect(episodesOf(events).map((e) => e.alerted)).toEqual([true, false]);
     const shout: Voice = { db: -8, f0: 340, tilt: -1 };
-    const escalating = track([speech(CALM, 6), speech({ db: -19, f0: 140, tilt: -8 }, 1), speech(shout, 1)], { cooldownMs: 20_000 });
+    const escalating = track([speech(CALM, 6), speech({ db: -18, f0: 140, tilt: -8 }, 1), speech(shout, 1)], { cooldownMs: 20_000 });
     const alerts = alertsOf(escalating.events);
     expect(alerts.length).toBe(2);
     expect(['medium', 'high']).toContain(alerts[1]!.severity);

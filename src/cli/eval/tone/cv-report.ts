@@ -1,4 +1,4 @@
-import type { CrossValidationReport, Objective, Verdict } from './cross-validate.js';
+import { SHIPPED_RULE, type CrossValidationReport, type Objective, type Verdict } from './cross-validate.js';
 import { runsTable, table } from './report.js';
 
 /** The cross-validation as text: held-out table and verdict, the folds' choices, then the in-sample figures. */
@@ -9,7 +9,8 @@ export function formatCrossValidation(report: CrossValidationReport): string[] {
   lines.push(`grid of ${report.gridSize} settings: ${axes}`);
   lines.push('');
   for (const sel of report.selections) {
-    lines.push(`Choice rule '${sel.rule}' — held out (each fold searched on the other speakers, scored on its own; pooled):`);
+    const shipped = sel.rule === SHIPPED_RULE ? ' (the rule the shipped defaults come from)' : '';
+    lines.push(`Choice rule '${sel.rule}'${shipped} — held out (each fold searched on the other speakers, scored on its own; pooled):`);
     lines.push(...runsTable(sel.heldOut));
     lines.push(...verdictLines(sel.heldOutVerdict));
     lines.push(
