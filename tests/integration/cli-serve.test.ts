@@ -133,18 +133,16 @@ describe('voc serve: graceful shutdown', () => {
 
   it('a second signal exits at once, non-zero', async () => {
     const prefix = uniquePrefix('cli-serve-twice');
-    const drainTimeoutMs = 30_000;
+    // A drain far longer than the test may run: the process exiting at all shows it did not wait it out.
+    const drainTimeoutMs = 3_600_000;
     const { proc, ws } = await serve(serveConfig('twice', { prefix, drainTimeoutMs }));
     try {
       await openCall(ws, 'twice-call-1');
       proc.child.kill('SIGINT');
       await proc.waitFor('stdout', /shutting down/);
-      const at = Date.now();
       proc.child.kill('SIGINT');
       const exit = await proc.exited;
       expect(exit).toEqual({ code: 130, signal: null });
-      // At once: well before the drain it would otherwise wait out (a third of it: loose, for a busy machine).
-      expect(Date.now() - at).toBeLessThan(drainTimeoutMs / 3);
       expect(proc.stdout).toContain('second signal: exiting now');
     } finally {
       await deletePrefix(redis, prefix);
