@@ -25,6 +25,7 @@ export class EngineMetrics {
   readonly driverCalls: Counter<'department' | 'driver'>;
   readonly spikes: Counter<'kind' | 'department'>;
   readonly asrWorkerRestarts: Counter;
+  readonly asrStreamsLent: Counter;
   readonly asrBacklogSeconds: Gauge;
   readonly capacityCalls: Gauge;
   readonly admissionRefusals: Counter<'reason'>;
@@ -147,6 +148,11 @@ export class EngineMetrics {
     this.asrWorkerRestarts = new Counter({
       name: 'voc_asr_worker_restarts_total',
       help: 'ASR worker threads that died and were replaced (their calls ended with reason error)',
+      registers,
+    });
+    this.asrStreamsLent = new Counter({
+      name: 'voc_asr_streams_lent_total',
+      help: 'Recognizer streams moved from a busier ASR worker to an idler one (rebalancing, asr.rebalanceGapMs)',
       registers,
     });
     this.asrBacklogSeconds = new Gauge({

@@ -7,7 +7,7 @@ import { mulawEncode } from '../../audio/g711.js';
 import { measuresOptionsSchema } from '../../analytics/measures-options.js';
 import { createRecognizer, libvosk, type Handle } from '../libvosk.js';
 import { ModelFitCheck } from '../model-fit.js';
-import type { CallAudioInit, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { CallAudioInit, FromWorker, LentStream, StreamItem, ToWorker, WorkerInit } from './protocol.js';
 
 /**
  * An ASR worker thread: owns the recognizers of the calls pinned to it and decodes their audio
@@ -26,14 +26,23 @@ import type { CallAudioInit, FromWorker, ToWorker, WorkerInit } from './protocol
 /** A 'cut' in a stream's queue: it is taken in turn with the audio around it. */
 const CUT = 'cut';
 
+/** A recognizer this thread decodes (its own stream, or one lent by another worker). */
 interface Stream {
   rec: Handle;
   queue: Array<Int16Array | typeof CUT>;
-  /** Model-rate audio of a call pipeline, cut into asr chunks (its remainder goes at 'end'). */
-  rechunker: Rechunker;
   ending: boolean;
   decodedSamples: number;
   lastPartialAt: number;
+}
+
+/**
+ * The feeding side of a stream opened on this thread: its call's model-rate audio is cut into asr
+ * chunks here (the remainder goes at 'cut'/'end'). `remote`: the stream was lent, and what it is
+ * fed is forwarded to the worker that decodes it now, in order.
+ */
+interface Feed {
+  rechunker: Rechunker;
+  remote: boolean;
 }
 
 const init = workerData as WorkerInit;
@@ -44,6 +53,7 @@ if (init.nice && process.platform === 'linux') setPriority(0, init.nice);
 const lib = libvosk();
 lib.setLogLevel(init.voskLogLevel);
 const streams = new Map<number, Stream>();
+const feeds = new Map<number, Feed>();
 const EMPTY = new Int16Array(0);
 
 interface CallAudio {
@@ -71,37 +81,38 @@ port.on('message', (message: ToWorker) => {
         post({ type: 'failed', stream: message.stream, message: 'libvosk could not create a recognizer (out of memory, or a broken graph)' });
         return;
       }
-      streams.set(message.stream, { rec, queue: [], rechunker: new Rechunker(init.chunkSamples ?? Math.round(init.sampleRate / 10)), ending: false, decodedSamples: 0, lastPartialAt: -Infinity });
+      streams.set(message.stream, { rec, queue: [], ending: false, decodedSamples: 0, lastPartialAt: -Infinity });
+      feeds.set(message.stream, { rechunker: new Rechunker(init.chunkSamples ?? Math.round(init.sampleRate / 10)), remote: false });
       return;
     }
-    case 'audio': {
-      const stream = streams.get(message.stream);
-      if (!stream || stream.ending) return;
-      stream.queue.push(message.samples);
-      wake(message.stream);
+    case 'audio':
+      deliver(message.stream, [message.samples]);
       return;
-    }
     case 'cut': {
-      const stream = streams.get(message.stream);
-      if (!stream || stream.ending) return;
       // The call audio's rest shorter than a chunk belongs to the utterance being ended.
-      const rest = stream.rechunker.flush();
-      if (rest) stream.queue.push(rest);
-      stream.queue.push(CUT);
-      wake(message.stream);
+      const rest = feeds.get(message.stream)?.rechunker.flush();
+      deliver(message.stream, rest ? [rest, CUT] : [CUT]);
       return;
     }
     case 'end': {
-      const stream = streams.get(message.stream);
-      if (!stream) return;
-      const last = stream.rechunker.flush();
-      if (last && !stream.ending) stream.queue.push(last);
-      stream.ending = true;
-      wake(message.stream);
+      const last = feeds.get(message.stream)?.rechunker.flush();
+      deliver(message.stream, last ? [last, 'end'] : ['end']);
+      feeds.delete(message.stream);
       return;
     }
     case 'abort':
-      free(message.stream);
+      deliver(message.stream, ['abort']);
+      feeds.delete(message.stream);
+      return;
+    case 'lend':
+      post({ type: 'lent', stream: message.stream, state: lend(message.stream) });
+      return;
+    case 'adopt':
+      streams.set(message.stream, { ...message.state });
+      if (message.state.queue.length > 0 || message.state.ending) wake(message.stream);
+      return;
+    case 'more':
+      apply(message.stream, message.items);
       return;
     case 'probe':
       post(probe(message.id, message.samples, message.budgetMs));
@@ -185,12 +196,41 @@ function take(call: CallAudio, frame: DecodedFrame, toRecognizer: boolean): void
 function feed(call: CallAudio, frame: DecodedFrame): void {
   if (frame.modelRate.length === 0) return;
   const id = call.init.streams[call.init.parties.indexOf(frame.party)];
-  const stream = id === undefined ? undefined : streams.get(id);
-  if (!stream || stream.ending) return;
-  const chunks = stream.rechunker.push(frame.modelRate);
-  if (chunks.length === 0) return;
-  stream.queue.push(...chunks);
-  wake(id!);
+  const feeding = id === undefined ? undefined : feeds.get(id);
+  if (!feeding) return;
+  const chunks = feeding.rechunker.push(frame.modelRate);
+  if (chunks.length > 0) deliver(id!, chunks);
+}
+
+/** What a stream opened here is fed: queued for its recognizer, or forwarded to the worker it was lent to. */
+function deliver(id: number, items: StreamItem[]): void {
+  if (feeds.get(id)?.remote) post({ type: 'forward', stream: id, items });
+  else apply(id, items);
+}
+
+/** Queues audio and cuts for a recognizer decoded here; 'end' lets it finish, 'abort' frees it at once. */
+function apply(id: number, items: StreamItem[]): void {
+  const stream = streams.get(id);
+  if (!stream) return;
+  for (const item of items) {
+    if (item === 'abort') return free(id);
+    if (stream.ending) continue;
+    if (item === 'end') stream.ending = true;
+    else stream.queue.push(item);
+  }
+  wake(id);
+}
+
+/** Takes a stream off this thread for another worker; undefined when it is already gone. */
+function lend(id: number): LentStream | undefined {
+  const stream = streams.get(id);
+  if (!stream) return undefined;
+  streams.delete(id);
+  const turn = ready.indexOf(id);
+  if (turn >= 0) ready.splice(turn, 1);
+  const feeding = feeds.get(id);
+  if (feeding) feeding.remote = true;
+  return { rec: stream.rec, queue: stream.queue, ending: stream.ending, decodedSamples: stream.decodedSamples, lastPartialAt: stream.lastPartialAt };
 }
 
 function wake(id: number): void {

@@ -3,9 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
-import type { CallAudioInit, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { CallAudioInit, FromWorker, LentStream, ToWorker, WorkerInit } from './protocol.js';
 
-type StreamMessage = Extract<FromWorker, { stream: number }>;
+/** What a stream's sink hears; lending and forwarding between workers is the pool's own business. */
+type StreamMessage = Exclude<Extract<FromWorker, { stream: number }>, { type: 'lent' | 'forward' }>;
 type CallMessage = Extract<FromWorker, { call: number }>;
 
 /** What the pool tells the stream that owns a recognizer. */
@@ -21,11 +22,23 @@ export interface CallSink {
   onWorkerLost(reason: string): void;
 }
 
+/** A recognizer stream as the pool sees it. */
+interface StreamEntry {
+  callId: string;
+  sink: StreamSink;
+  /** Audio sent to the stream and not yet decoded, in samples at the model rate. */
+  pending: number;
+  /** The worker its call's audio processing runs on: its audio, cuts and end go there first. */
+  home: Slot;
+  /** Being lent to another worker (asked, not yet answered). */
+  lending: boolean;
+}
+
 interface Slot {
   index: number;
   worker: Worker;
-  /** `pending`: audio sent to the stream and not yet decoded, in samples at the model rate. */
-  streams: Map<number, { callId: string; sink: StreamSink; pending: number }>;
+  /** Streams this worker decodes: those opened here and those lent to it. */
+  streams: Map<number, StreamEntry>;
   /** Calls' audio processing on this worker. */
   callAudio: Map<number, CallSink>;
   /** Calls pinned to this worker (a call's parties share one worker). */
@@ -36,6 +49,21 @@ interface Slot {
   checks: Map<number, (ok: boolean) => void>;
 }
 
+/** What the pool tells its owner (metrics), and its rebalancing threshold. */
+export interface PoolHooks {
+  /** A dead worker was replaced. */
+  onReplaced?: () => void;
+  /** A stream moved from one worker to another. */
+  onLent?: () => void;
+  /**
+   * A stream is lent from the worker furthest behind to the one least behind when their backlogs
+   * (decoding time of the queued audio) differ by at least this many ms (asr.rebalanceGapMs; 0 = never).
+   * Balanced real-time load keeps backlogs near one chunk, so this acts only on a real imbalance:
+   * calls that end unevenly (one worker idle while another still has audio queued) or split unevenly.
+   */
+  rebalanceGapMs?: number;
+}
+
 /** Whether every worker could create a recognizer, and why not. */
 export interface RecognizerCheck {
   ok: boolean;
@@ -44,6 +72,9 @@ export interface RecognizerCheck {
 
 /** Weight of each decoded chunk in a worker's moving real-time factor (~50 chunks of memory). */
 const RTF_SMOOTHING = 0.02;
+
+/** How often at most the pool looks for an imbalance (it is checked as decoded chunks come back). */
+const REBALANCE_INTERVAL_MS = 100;
 
 /** The compiled worker: beside this file in dist/, or dist's copy when this file runs as TypeScript (tests). */
 function workerScript(): string {
@@ -71,12 +102,20 @@ export class AsrWorkerPool {
   private closed = false;
   /** Starting value of each worker's real-time factor until it has decoded something (the probe's). */
   private initialRealTimeFactor = 0.1;
+  /** Every open stream, wherever it is decoded. */
+  private readonly entries = new Map<number, StreamEntry>();
+  /** Streams lent between workers since start (rebalancing; the metric). */
+  private lentCount = 0;
+  private lendInFlight = false;
+  /** Where the stream being lent goes: the worker least behind when it was asked for (or its replacement). */
+  private lendTo: Slot | undefined;
+  private lastRebalanceAt = 0;
 
   constructor(
     private readonly init: WorkerInit,
     size: number,
     private readonly log: Logger,
-    private readonly onReplaced: () => void = () => undefined,
+    private readonly hooks: PoolHooks = {},
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(i));
   }
@@ -88,6 +127,11 @@ export class AsrWorkerPool {
   /** Calls whose audio processing is open on a worker (a call's end or its worker's loss closes it). */
   get openCalls(): number {
     return this.slots.reduce((n, s) => n + s.callAudio.size, 0);
+  }
+
+  /** Recognizer streams open on the workers (freed ones and those gone with a worker are not). */
+  get openStreams(): number {
+    return this.entries.size;
   }
 
   /** Audio queued in the workers, per worker, in samples at the model rate. */
@@ -102,6 +146,11 @@ export class AsrWorkerPool {
   get leastBacklogMs(): number {
     const slot = this.leastLoaded();
     return ((backlog(slot) * 1000) / this.init.sampleRate) * slot.realTimeFactor;
+  }
+
+  /** Streams lent from one worker to another since start, to even out their backlogs. */
+  get streamsLent(): number {
+    return this.lentCount;
   }
 
   /** The busiest worker's backlog, seconds of audio (the metric). */
@@ -128,7 +177,9 @@ export class AsrWorkerPool {
   open(callId: string, sink: StreamSink): number {
     const slot = this.slotFor(callId);
     const id = this.nextStream++;
-    slot.streams.set(id, { callId, sink, pending: 0 });
+    const entry: StreamEntry = { callId, sink, pending: 0, home: slot, lending: false };
+    slot.streams.set(id, entry);
+    this.entries.set(id, entry);
     slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
     slot.worker.postMessage({ type: 'open', stream: id } satisfies ToWorker);
     return id;
@@ -136,20 +187,20 @@ export class AsrWorkerPool {
 
   /** Sends one chunk; its buffer moves to the worker (the caller must not touch it again). */
   audio(callId: string, stream: number, samples: Int16Array): void {
-    const slot = this.find(callId, stream);
-    if (!slot) return;
-    slot.streams.get(stream)!.pending += samples.length;
-    slot.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
+    const entry = this.find(callId, stream);
+    if (!entry) return;
+    entry.pending += samples.length;
+    entry.home.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
   }
 
   /** Ends the stream's utterance in progress, after the audio sent before (vosk-server's reset). */
   cut(callId: string, stream: number): void {
-    this.find(callId, stream)?.worker.postMessage({ type: 'cut', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.worker.postMessage({ type: 'cut', stream } satisfies ToWorker);
   }
 
   /** `samples` (model rate) of the call's wire audio will reach this stream through its worker's call processing. */
   expect(callId: string, stream: number, samples: number): void {
-    const entry = this.find(callId, stream)?.streams.get(stream);
+    const entry = this.find(callId, stream);
     if (entry) entry.pending += samples;
   }
 
@@ -180,11 +231,11 @@ export class AsrWorkerPool {
   }
 
   end(callId: string, stream: number): void {
-    this.find(callId, stream)?.worker.postMessage({ type: 'end', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.worker.postMessage({ type: 'end', stream } satisfies ToWorker);
   }
 
   abort(callId: string, stream: number): void {
-    this.find(callId, stream)?.worker.postMessage({ type: 'abort', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.worker.postMessage({ type: 'abort', stream } satisfies ToWorker);
   }
 
   /** Decodes a sample on one worker, time-boxed (the capacity probe). */
@@ -255,8 +306,9 @@ export class AsrWorkerPool {
     return this.slots.find((s) => s.callAudio.has(call));
   }
 
-  private find(callId: string, stream: number): Slot | undefined {
-    return this.slots.find((s) => s.calls.has(callId) && s.streams.has(stream));
+  private find(callId: string, stream: number): StreamEntry | undefined {
+    const entry = this.entries.get(stream);
+    return entry?.callId === callId ? entry : undefined;
   }
 
   private spawn(index: number): Slot {
@@ -285,26 +337,103 @@ export class AsrWorkerPool {
       sink?.onMessage(message);
       return;
     }
+    if (message.type === 'lent') return this.lent(slot, message.stream, message.state);
+    if (message.type === 'forward') {
+      // From the stream's home to the worker that decodes it now; a stream gone with its worker is dropped.
+      const decoder = this.decoderOf(message.stream);
+      decoder?.worker.postMessage({ type: 'more', stream: message.stream, items: message.items } satisfies ToWorker);
+      return;
+    }
     const owner = slot.streams.get(message.stream);
     if (message.type === 'decoded') {
       if (owner) owner.pending = Math.max(0, owner.pending - message.samples);
       const rtf = (message.elapsedMs * this.init.sampleRate) / (Math.max(1, message.samples) * 1000);
       slot.realTimeFactor += (rtf - slot.realTimeFactor) * RTF_SMOOTHING;
     }
-    if (owner && (message.type === 'freed' || message.type === 'failed')) this.forget(slot, message.stream, owner.callId);
+    if (owner && (message.type === 'freed' || message.type === 'failed')) this.forget(slot, message.stream, owner);
     owner?.sink.onMessage(message);
+    if (message.type === 'decoded' || message.type === 'freed') this.rebalance();
   }
 
-  private forget(slot: Slot, stream: number, callId: string): void {
+  private forget(slot: Slot, stream: number, entry: StreamEntry): void {
     slot.streams.delete(stream);
-    const left = (slot.calls.get(callId) ?? 1) - 1;
-    if (left > 0) slot.calls.set(callId, left);
-    else slot.calls.delete(callId);
+    this.entries.delete(stream);
+    const calls = entry.home.calls;
+    const left = (calls.get(entry.callId) ?? 1) - 1;
+    if (left > 0) calls.set(entry.callId, left);
+    else calls.delete(entry.callId);
+  }
+
+  private decoderOf(stream: number): Slot | undefined {
+    return this.slots.find((s) => s.streams.has(stream));
+  }
+
+  /**
+   * Lends one stream from the worker furthest behind to the one least behind, when their backlogs
+   * differ by rebalanceGapMs or more. A recognizer is a pointer in the process's shared memory,
+   * so any worker can go on decoding it; its call's audio processing stays where it is and forwards.
+   * The stream chosen brings the two backlogs closest to even; a worker's only stream is not moved
+   * (one stream decodes on one thread either way). One lend at a time.
+   */
+  private rebalance(): void {
+    const minGap = this.hooks.rebalanceGapMs ?? 1000;
+    if (this.lendInFlight || this.slots.length < 2 || minGap <= 0) return;
+    const now = performance.now();
+    if (now - this.lastRebalanceAt < REBALANCE_INTERVAL_MS) return;
+    this.lastRebalanceAt = now;
+    const msOf = (slot: Slot, samples: number) => ((samples * 1000) / this.init.sampleRate) * slot.realTimeFactor;
+    let busy = this.slots[0]!;
+    let idle = busy;
+    for (const slot of this.slots) {
+      if (msOf(slot, backlog(slot)) > msOf(busy, backlog(busy))) busy = slot;
+      if (msOf(slot, backlog(slot)) < msOf(idle, backlog(idle))) idle = slot;
+    }
+    const gap = msOf(busy, backlog(busy)) - msOf(idle, backlog(idle));
+    if (gap < minGap || busy.streams.size < 2) return;
+    let chosen: number | undefined;
+    let best = Infinity;
+    for (const [id, entry] of busy.streams) {
+      const moved = msOf(busy, entry.pending);
+      // Moving it must leave the busy worker ahead of the idle one's new backlog, and by the least.
+      if (moved <= 0 || moved >= gap || entry.lending) continue;
+      const miss = Math.abs(gap / 2 - moved);
+      if (miss < best) [best, chosen] = [miss, id];
+    }
+    if (chosen === undefined) return;
+    busy.streams.get(chosen)!.lending = true;
+    this.lendInFlight = true;
+    this.lendTo = idle;
+    busy.worker.postMessage({ type: 'lend', stream: chosen } satisfies ToWorker);
+  }
+
+  /** The busy worker let go of the stream: the other one takes it over (undefined state: it had already ended). */
+  private lent(from: Slot, stream: number, state: LentStream | undefined): void {
+    this.lendInFlight = false;
+    const entry = from.streams.get(stream);
+    const target = this.lendTo && this.slots[this.lendTo.index];
+    this.lendTo = undefined;
+    if (entry) entry.lending = false;
+    if (!entry || !state) return;
+    // The target died meanwhile: its replacement adopts the stream (any worker can).
+    const to = target ?? from;
+    from.streams.delete(stream);
+    to.streams.set(stream, entry);
+    this.lentCount++;
+    this.hooks.onLent?.();
+    to.worker.postMessage({ type: 'adopt', stream, state } satisfies ToWorker);
   }
 
   private lost(slot: Slot, code: number): void {
     const sinks: Array<StreamSink | CallSink> = [...slot.streams.values()].map((s) => s.sink);
     sinks.push(...slot.callAudio.values());
+    for (const id of slot.streams.keys()) this.entries.delete(id);
+    // Streams this worker lent keep decoding elsewhere; their call ends (its audio processing was
+    // here), and the worker that decodes them now takes their end directly.
+    for (const other of this.slots) {
+      if (other === slot) continue;
+      for (const entry of other.streams.values()) if (entry.home === slot) entry.home = other;
+    }
+    if ([...slot.streams.values()].some((e) => e.lending)) this.lendInFlight = false;
     slot.streams.clear();
     slot.callAudio.clear();
     slot.calls.clear();
@@ -314,7 +443,7 @@ export class AsrWorkerPool {
     this.log.error({ worker: slot.index, exitCode: code, streams: sinks.length }, 'asr worker exited; its calls end, a new worker takes its place');
     for (const sink of sinks) sink.onWorkerLost(`asr worker ${slot.index} exited (code ${code})`);
     this.slots[slot.index] = this.spawn(slot.index);
-    this.onReplaced();
+    this.hooks.onReplaced?.();
   }
 }
 

@@ -65,7 +65,29 @@ export type ToWorker =
   /** Party `party`'s clock jumps `samples` (call rate) ahead without audio. */
   | { type: 'skip'; call: number; party: number; samples: number }
   /** No more audio: the resampler tails go to the recognizers, the acoustic measures finish. */
-  | { type: 'callEnd'; call: number };
+  | { type: 'callEnd'; call: number }
+  /**
+   * Hand the stream's recognizer and queue to another worker (rebalancing): answered by 'lent'. The
+   * stream's audio, cuts and end still come here first (its call's audio processing stays) and are
+   * forwarded in order.
+   */
+  | { type: 'lend'; stream: number }
+  /** Take over a stream another worker lent (its recognizer, queue and clock). */
+  | { type: 'adopt'; stream: number; state: LentStream }
+  /** What the stream's home worker forwarded to this one, which decodes it. */
+  | { type: 'more'; stream: number; items: StreamItem[] };
+
+/** An item of a stream's queue as it crosses between workers: audio, or a cut, end or abort in its place. */
+export type StreamItem = Int16Array | 'cut' | 'end' | 'abort';
+
+/** A stream's decoding state, moved between workers: the recognizer is a pointer in the shared address space. */
+export interface LentStream {
+  rec: number;
+  queue: Array<Int16Array | 'cut'>;
+  ending: boolean;
+  decodedSamples: number;
+  lastPartialAt: number;
+}
 
 export type FromWorker =
   /** A chunk was decoded; `json` is a result (final) or a partial, when there is one. */
@@ -87,4 +109,8 @@ export type FromWorker =
   /** After 'callEnd' (and its last acoustic outputs): the call's processing is gone from the worker. */
   | { type: 'callEnded'; call: number }
   /** The call's audio processing failed (bad audio, a detector bug): its audio is no longer analysed. */
-  | { type: 'callFailed'; call: number; message: string };
+  | { type: 'callFailed'; call: number; message: string }
+  /** Answer to 'lend': the stream's state, now off this worker; absent when it was already gone. */
+  | { type: 'lent'; stream: number; state?: LentStream }
+  /** Audio, cuts and ends of a lent stream, for the worker that now decodes it. */
+  | { type: 'forward'; stream: number; items: StreamItem[] };
