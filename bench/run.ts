@@ -55,7 +55,7 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
    * engine reaches when both keep every core busy, and unlike throughput not moved by other load.
    */
   cpuEfficiencyToBare?: number;
-  /** Each round's engine / bare throughput (bare run just before the engine); engineToBare is their median. */
+  /** Each round's engine / bare throughput (against the mean of the bare runs just before and after); engineToBare is their median. */
   engineToBareRounds?: number[];
   /** monitorEventLoopDelay at 1 ms resolution, raw readings (they include the 1 ms interval). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
@@ -114,11 +114,11 @@ const SCENARIOS: Scenario[] = [
 
 const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
- * Rounds of bare-then-engine for each throughput scenario. A shared VM's speed drifts by tens of
- * percent over minutes, so each engine run is set against a bare run just before it, and the
+ * Engine runs per throughput scenario, each between two bare runs. A shared VM's speed drifts by
+ * tens of percent over minutes, so each engine run is set against the bare runs around it, and the
  * median ratio is reported.
  */
-const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 5));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -152,13 +152,19 @@ async function main(): Promise<void> {
       const comparable = scenario.pacing === 'max' && scenario.maxQueueMs > 100_000;
       let result: ScenarioResult | undefined;
       if (comparable) {
-        // Rounds of bare, then engine: the round with the median ratio is reported, with every ratio.
+        // Bare and engine runs alternate, bare first and last: each engine run is set against the mean
+        // of the bare runs on either side of it (a drift in the VM's speed cancels to first order).
+        // The round with the median ratio is reported, with every ratio.
         const rounds: Array<{ result: ScenarioResult; ratio: number; cpuRatio: number }> = [];
+        let before = await runBareOf(scenario.model);
         for (let r = 0; r < ROUNDS; r++) {
-          const reference = await runBareOf(scenario.model);
           process.stderr.write(`bench: ${scenario.name} (round ${r + 1} of ${ROUNDS}) ...\n`);
           const run = await runScenario({ ...scenario, calls: scenario.calls as number }, models[scenario.model]);
-          rounds.push({ result: run, ratio: run.partyAudioSecondsPerWallSecond / reference.partyAudioSecondsPerWallSecond, cpuRatio: reference.cpuMsPerPartySecond / (run.cpuMsPerCallSecond / 2) });
+          const after = await runBareOf(scenario.model);
+          const bareRate = (before.partyAudioSecondsPerWallSecond + after.partyAudioSecondsPerWallSecond) / 2;
+          const bareCpu = (before.cpuMsPerPartySecond + after.cpuMsPerPartySecond) / 2;
+          rounds.push({ result: run, ratio: run.partyAudioSecondsPerWallSecond / bareRate, cpuRatio: bareCpu / (run.cpuMsPerCallSecond / 2) });
+          before = after;
         }
         const ratios = rounds.map((x) => x.ratio);
         const chosen = rounds.find((x) => x.ratio === median(ratios)) ?? rounds[0]!;
