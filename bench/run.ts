@@ -67,6 +67,11 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   mainThreadCpuMsPerCallSecond: number;
   /** Process CPU / (wall time x cores). */
   cpuShare: number;
+  /**
+   * What shares the cores with the engine during the run, ms of CPU per second of call audio: the
+   * bench's own process (the WebSocket clients and the Redis subscriber) and the Redis server (INFO cpu).
+   */
+  neighbourCpuMsPerCallSecond: { clients: number; redis: number };
   idleRssMb: number;
   peakRssMb: number;
   rssPerCallMb: number;
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
       }
       const calls = result.calls;
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -299,6 +304,8 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       if (alert.type === 'alert' && typeof alert.endMs === 'number') alertsSeen.push({ callId: alert.callId, endMs: alert.endMs, at });
     });
     await subscriber.subscribe(`${prefix}:alerts`);
+    const redisCpu = await redisCpuMs();
+    const clientCpu = process.cpuUsage();
     const idle = await ask({ cmd: 'begin' }, 'begun');
     const sampler = setInterval(() => void ask({ cmd: 'sample' }, 'sampled').catch(() => undefined), 250);
     const t0 = performance.now();
@@ -306,6 +313,8 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames, scenario.pacing)),
     );
     const wallSeconds = (performance.now() - t0) / 1000;
+    const clientCpuUsed = process.cpuUsage(clientCpu);
+    const redisCpuUsed = (await redisCpuMs()) - redisCpu;
     clearInterval(sampler);
     await new Promise((r) => setTimeout(r, 200)); // the last alerts' pub/sub messages
     subscriber.disconnect();
@@ -330,6 +339,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
       mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
       mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
+      neighbourCpuMsPerCallSecond: { clients: round((clientCpuUsed.user + clientCpuUsed.system) / 1000 / callAudioSeconds), redis: round(redisCpuUsed / callAudioSeconds) },
       cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
       idleRssMb: round(idleRss / 2 ** 20),
       peakRssMb: round(peakRss / 2 ** 20),
@@ -345,6 +355,18 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
   } finally {
     await exitEngine(child);
     await deleteKeys(REDIS_URL, prefix);
+  }
+}
+
+/** The Redis server's own CPU time so far (INFO cpu), ms. */
+async function redisCpuMs(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const info = await redis.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    redis.disconnect();
   }
 }
 
