@@ -26,6 +26,7 @@ import { transform } from 'esbuild';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { count } from 'rxjs/operators';
 import { mulawDecode, mulawEncode } from '../src/audio/g711.js';
+import { median } from './stats.js';
 import type { PartyPcm } from '../src/audio/format.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -283,12 +284,6 @@ function toPackets(parties: { customer: Int16Array; agent: Int16Array }, rate: n
     for (const [party, pcm] of Object.entries(parties)) out.push({ party, samples: pcm.subarray(at, at + size), sampleRate: rate, startSample: at });
   }
   return out;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function round(n: number): number {

@@ -67,10 +67,6 @@ export function streamCall(port: number, callId: string, audio: readonly Buffer[
   });
 }
 
-export function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
-
 /** Sends as fast as the socket drains, so the engine, not the client, sets the pace. */
 /** One frame every `frameMs` on a drift-free schedule, like a media server. */
 async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: number): Promise<void> {

@@ -23,7 +23,8 @@ import { libvosk } from '../src/asr/libvosk.js';
 import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
 import { frames } from '../src/asr/tiny-model/call-script.js';
-import { CHURN, percentile, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
+import { CHURN, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
+import { median, percentile } from './stats.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
@@ -124,12 +125,6 @@ const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * median ratio is reported.
  */
 const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 5));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const only = process.argv[2];
