@@ -108,7 +108,7 @@ port.on('message', (message: ToWorker) => {
       post({ type: 'lent', stream: message.stream, state: lend(message.stream) });
       return;
     case 'adopt':
-      streams.set(message.stream, { ...message.state });
+      streams.set(message.stream, message.state);
       if (message.state.queue.length > 0 || message.state.ending) wake(message.stream);
       return;
     case 'more':
@@ -230,7 +230,7 @@ function lend(id: number): LentStream | undefined {
   if (turn >= 0) ready.splice(turn, 1);
   const feeding = feeds.get(id);
   if (feeding) feeding.remote = true;
-  return { rec: stream.rec, queue: stream.queue, ending: stream.ending, decodedSamples: stream.decodedSamples, lastPartialAt: stream.lastPartialAt };
+  return stream; // cloned into the message; this thread keeps no reference
 }
 
 function wake(id: number): void {

@@ -30,8 +30,6 @@ interface StreamEntry {
   pending: number;
   /** The worker its call's audio processing runs on: its audio, cuts and end go there first. */
   home: Slot;
-  /** Being lent to another worker (asked, not yet answered). */
-  lending: boolean;
 }
 
 interface Slot {
@@ -106,9 +104,8 @@ export class AsrWorkerPool {
   private readonly entries = new Map<number, StreamEntry>();
   /** Streams lent between workers since start (rebalancing; the metric). */
   private lentCount = 0;
-  private lendInFlight = false;
-  /** Where the stream being lent goes: the worker least behind when it was asked for (or its replacement). */
-  private lendTo: Slot | undefined;
+  /** The lend asked for and not yet answered: the worker that gives the stream up, and the one least behind then. */
+  private lending: { from: Slot; to: Slot } | undefined;
   private lastRebalanceAt = 0;
 
   constructor(
@@ -177,7 +174,7 @@ export class AsrWorkerPool {
   open(callId: string, sink: StreamSink): number {
     const slot = this.slotFor(callId);
     const id = this.nextStream++;
-    const entry: StreamEntry = { callId, sink, pending: 0, home: slot, lending: false };
+    const entry: StreamEntry = { callId, sink, pending: 0, home: slot };
     slot.streams.set(id, entry);
     this.entries.set(id, entry);
     slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
@@ -377,45 +374,42 @@ export class AsrWorkerPool {
    */
   private rebalance(): void {
     const minGap = this.hooks.rebalanceGapMs ?? 1000;
-    if (this.lendInFlight || this.slots.length < 2 || minGap <= 0) return;
+    if (this.lending || this.slots.length < 2 || minGap <= 0) return;
     const now = performance.now();
     if (now - this.lastRebalanceAt < REBALANCE_INTERVAL_MS) return;
     this.lastRebalanceAt = now;
     const msOf = (slot: Slot, samples: number) => ((samples * 1000) / this.init.sampleRate) * slot.realTimeFactor;
-    let busy = this.slots[0]!;
-    let idle = busy;
-    for (const slot of this.slots) {
-      if (msOf(slot, backlog(slot)) > msOf(busy, backlog(busy))) busy = slot;
-      if (msOf(slot, backlog(slot)) < msOf(idle, backlog(idle))) idle = slot;
-    }
-    const gap = msOf(busy, backlog(busy)) - msOf(idle, backlog(idle));
-    if (gap < minGap || busy.streams.size < 2) return;
+    const behindMs = this.slots.map((slot) => msOf(slot, backlog(slot)));
+    let [busy, idle] = [0, 0];
+    behindMs.forEach((ms, i) => {
+      if (ms > behindMs[busy]!) busy = i;
+      if (ms < behindMs[idle]!) idle = i;
+    });
+    const gap = behindMs[busy]! - behindMs[idle]!;
+    const from = this.slots[busy]!;
+    if (gap < minGap || from.streams.size < 2) return;
     let chosen: number | undefined;
     let best = Infinity;
-    for (const [id, entry] of busy.streams) {
-      const moved = msOf(busy, entry.pending);
+    for (const [id, entry] of from.streams) {
+      const moved = msOf(from, entry.pending);
       // Moving it must leave the busy worker ahead of the idle one's new backlog, and by the least.
-      if (moved <= 0 || moved >= gap || entry.lending) continue;
+      if (moved <= 0 || moved >= gap) continue;
       const miss = Math.abs(gap / 2 - moved);
       if (miss < best) [best, chosen] = [miss, id];
     }
     if (chosen === undefined) return;
-    busy.streams.get(chosen)!.lending = true;
-    this.lendInFlight = true;
-    this.lendTo = idle;
-    busy.worker.postMessage({ type: 'lend', stream: chosen } satisfies ToWorker);
+    this.lending = { from, to: this.slots[idle]! };
+    from.worker.postMessage({ type: 'lend', stream: chosen } satisfies ToWorker);
   }
 
   /** The busy worker let go of the stream: the other one takes it over (undefined state: it had already ended). */
   private lent(from: Slot, stream: number, state: LentStream | undefined): void {
-    this.lendInFlight = false;
+    const target = this.lending?.to;
+    this.lending = undefined;
     const entry = from.streams.get(stream);
-    const target = this.lendTo && this.slots[this.lendTo.index];
-    this.lendTo = undefined;
-    if (entry) entry.lending = false;
     if (!entry || !state) return;
     // The target died meanwhile: its replacement adopts the stream (any worker can).
-    const to = target ?? from;
+    const to = (target && this.slots[target.index]) ?? from;
     from.streams.delete(stream);
     to.streams.set(stream, entry);
     this.lentCount++;
@@ -433,7 +427,8 @@ export class AsrWorkerPool {
       if (other === slot) continue;
       for (const entry of other.streams.values()) if (entry.home === slot) entry.home = other;
     }
-    if ([...slot.streams.values()].some((e) => e.lending)) this.lendInFlight = false;
+    // A lend this worker was asked for will not be answered.
+    if (this.lending?.from === slot) this.lending = undefined;
     slot.streams.clear();
     slot.callAudio.clear();
     slot.calls.clear();
