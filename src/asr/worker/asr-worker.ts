@@ -7,14 +7,16 @@ import { mulawEncode } from '../../audio/g711.js';
 import { measuresOptionsSchema } from '../../analytics/measures-options.js';
 import { createRecognizer, libvosk, type Handle } from '../libvosk.js';
 import { ModelFitCheck } from '../model-fit.js';
+import { Outbox } from './outbox.js';
 import type { CallAudioInit, FromWorker, LentStream, StreamItem, ToWorker, WorkerInit } from './protocol.js';
 
 /**
  * An ASR worker thread: owns the recognizers of the calls pinned to it and decodes their audio
  * with synchronous libvosk calls (no libuv pool, no per-call marshalling to the main thread).
  *
- * Scheduling: streams with queued audio take turns, one chunk each, and the thread yields to its
- * event loop between chunks so new audio, ends and aborts are taken in while decoding goes on.
+ * Scheduling: streams with queued audio take turns, one chunk each, for a slice of SLICE_MS; then
+ * the results go back in one message and the thread yields to its event loop, so new audio, ends
+ * and aborts are taken in while decoding goes on.
  *
  * It also does the per-call audio work of its calls, off the main thread: wire bytes are decoded
  * (G.711/PCM16), split per party and resampled to the model rate here (CallAudioDecoder), rechunked
@@ -22,6 +24,13 @@ import type { CallAudioInit, FromWorker, LentStream, StreamItem, ToWorker, Worke
  * for the acoustic measures (analytics/acoustic.ts: frame features, raised tone, talk activity),
  * whose outputs go back as messages. Wire audio is taken in as soon as it arrives, ahead of decoding.
  */
+
+/**
+ * How long decoding goes on before the thread takes in new messages. Several chunks' results then
+ * go back in one message (waking the main thread costs tens of µs per message); new audio and
+ * aborts wait this long at most, beside a chunk's own decoding time.
+ */
+const SLICE_MS = 10;
 
 /** A 'cut' in a stream's queue: it is taken in turn with the audio around it. */
 const CUT = 'cut';
@@ -47,11 +56,13 @@ interface Feed {
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
+const outbox = new Outbox<FromWorker>(port);
 // On Linux a nice value belongs to a thread, and `0` names the calling one: only this decoder yields.
 // Elsewhere it would be the whole process's, so it is left alone.
 if (init.nice && process.platform === 'linux') setPriority(0, init.nice);
 const lib = libvosk();
 lib.setLogLevel(init.voskLogLevel);
+post({ type: 'loaded' });
 const streams = new Map<number, Stream>();
 const feeds = new Map<number, Feed>();
 const EMPTY = new Int16Array(0);
@@ -70,10 +81,14 @@ const ready: number[] = [];
 let scheduled = false;
 
 function post(message: FromWorker): void {
-  port.postMessage(message);
+  outbox.post(message);
 }
 
-port.on('message', (message: ToWorker) => {
+port.on('message', (batch: ToWorker[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: ToWorker): void {
   switch (message.type) {
     case 'open': {
       const rec = createRecognizer(init.model, init.sampleRate, init.partialWords);
@@ -115,6 +130,7 @@ port.on('message', (message: ToWorker) => {
       apply(message.stream, message.items);
       return;
     case 'probe':
+      outbox.flush(); // it holds the thread for up to budgetMs
       post(probe(message.id, message.samples, message.budgetMs));
       return;
     case 'check': {
@@ -149,7 +165,7 @@ port.on('message', (message: ToWorker) => {
       post({ type: 'callEnded', call: message.call });
       return;
   }
-});
+}
 
 function openCall(callInit: CallAudioInit): void {
   const call: CallAudio = {
@@ -240,34 +256,42 @@ function wake(id: number): void {
   setImmediate(step);
 }
 
-/** Decodes one chunk of the next stream in turn (or finishes it), then yields. */
+/** Streams take turns, one chunk each, for up to SLICE_MS; then their results go out and the thread yields. */
 function step(): void {
   scheduled = false;
-  const id = ready.shift();
-  if (id === undefined) return;
-  const stream = streams.get(id);
-  if (stream) {
-    try {
-      const chunk = stream.queue.shift();
-      if (chunk === CUT) {
-        // libvosk's final result ends the utterance; the next audio starts a new one, on the same clock.
-        post({ type: 'cut', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
-        if (stream.queue.length > 0 || stream.ending) ready.push(id);
-      } else if (chunk) {
-        decode(id, stream, chunk);
-        if (stream.queue.length > 0 || stream.ending) ready.push(id);
-      } else if (stream.ending) {
-        post({ type: 'final', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
-        free(id);
-      }
-    } catch (err) {
-      post({ type: 'failed', stream: id, message: `recognizer failed: ${(err as Error).message}` });
-      free(id);
-    }
-  }
+  const sliceEnd = performance.now() + SLICE_MS;
+  do {
+    const id = ready.shift();
+    if (id === undefined) break;
+    turn(id);
+  } while (performance.now() < sliceEnd);
+  outbox.flush();
   if (ready.length > 0) {
     scheduled = true;
     setImmediate(step);
+  }
+}
+
+/** Decodes one chunk of the stream (or takes its cut, or finishes it); back in line when it has more. */
+function turn(id: number): void {
+  const stream = streams.get(id);
+  if (!stream) return;
+  try {
+    const chunk = stream.queue.shift();
+    if (chunk === CUT) {
+      // libvosk's final result ends the utterance; the next audio starts a new one, on the same clock.
+      post({ type: 'cut', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
+      if (stream.queue.length > 0 || stream.ending) ready.push(id);
+    } else if (chunk) {
+      decode(id, stream, chunk);
+      if (stream.queue.length > 0 || stream.ending) ready.push(id);
+    } else if (stream.ending) {
+      post({ type: 'final', stream: id, json: lib.finalResult(stream.rec) ?? '{}' });
+      free(id);
+    }
+  } catch (err) {
+    post({ type: 'failed', stream: id, message: `recognizer failed: ${(err as Error).message}` });
+    free(id);
   }
 }
 

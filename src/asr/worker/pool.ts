@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
+import { Outbox } from './outbox.js';
 import type { CallAudioInit, FromWorker, LentStream, ToWorker, WorkerInit } from './protocol.js';
 
 /** What a stream's sink hears; lending and forwarding between workers is the pool's own business. */
@@ -35,6 +36,8 @@ interface StreamEntry {
 interface Slot {
   index: number;
   worker: Worker;
+  /** What goes to the worker, sent once per event-loop turn. */
+  outbox: Outbox<ToWorker>;
   /** Streams this worker decodes: those opened here and those lent to it. */
   streams: Map<number, StreamEntry>;
   /** Calls' audio processing on this worker. */
@@ -43,6 +46,9 @@ interface Slot {
   calls: Map<string, number>;
   /** Recent decoding time per audio time on this worker (moving average over decoded chunks). */
   realTimeFactor: number;
+  /** Settles once the worker has loaded libvosk, or exited: only then may it be terminated. */
+  loaded: Promise<void>;
+  markLoaded: () => void;
   probes: Map<number, (reply: Extract<FromWorker, { type: 'probed' }>) => void>;
   checks: Map<number, (ok: boolean) => void>;
 }
@@ -70,6 +76,9 @@ export interface RecognizerCheck {
 
 /** Weight of each decoded chunk in a worker's moving real-time factor (~50 chunks of memory). */
 const RTF_SMOOTHING = 0.02;
+
+/** How long close() waits for a worker still loading libvosk before it terminates it anyway. */
+const LOAD_WAIT_MS = 10_000;
 
 /** How often at most the pool looks for an imbalance (it is checked as decoded chunks come back). */
 const REBALANCE_INTERVAL_MS = 100;
@@ -162,12 +171,9 @@ export class AsrWorkerPool {
     for (const slot of this.slots) slot.realTimeFactor = rtf;
   }
 
-  /** Waits until every worker thread is running (start-up). */
+  /** Waits until every worker thread has loaded libvosk (start-up); rejects when one fails to. */
   async ready(): Promise<void> {
-    await Promise.all(this.slots.map((s) => new Promise<void>((resolve, reject) => {
-      s.worker.once('online', resolve);
-      s.worker.once('error', reject);
-    })));
+    await Promise.all(this.slots.map((s) => Promise.race([s.loaded, new Promise<never>((_, reject) => s.worker.once('error', reject))])));
   }
 
   /** Opens a recognizer for `callId` on its worker; returns the stream's id. */
@@ -178,7 +184,7 @@ export class AsrWorkerPool {
     slot.streams.set(id, entry);
     this.entries.set(id, entry);
     slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
-    slot.worker.postMessage({ type: 'open', stream: id } satisfies ToWorker);
+    slot.outbox.post({ type: 'open', stream: id });
     return id;
   }
 
@@ -187,12 +193,12 @@ export class AsrWorkerPool {
     const entry = this.find(callId, stream);
     if (!entry) return;
     entry.pending += samples.length;
-    entry.home.worker.postMessage({ type: 'audio', stream, samples } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
+    entry.home.outbox.post({ type: 'audio', stream, samples }, samples.buffer as ArrayBuffer);
   }
 
   /** Ends the stream's utterance in progress, after the audio sent before (vosk-server's reset). */
   cut(callId: string, stream: number): void {
-    this.find(callId, stream)?.home.worker.postMessage({ type: 'cut', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.outbox.post({ type: 'cut', stream });
   }
 
   /** `samples` (model rate) of the call's wire audio will reach this stream through its worker's call processing. */
@@ -209,30 +215,30 @@ export class AsrWorkerPool {
     const slot = this.slotFor(callId);
     const call = this.nextCall++;
     slot.callAudio.set(call, sink);
-    slot.worker.postMessage({ type: 'call', init: { ...init, call } } satisfies ToWorker);
+    slot.outbox.post({ type: 'call', init: { ...init, call } });
     return call;
   }
 
   /** Wire audio of a call; `bytes` moves to the worker (its buffer is transferred: the caller must own all of it). */
   wire(call: number, party: number, bytes: Uint8Array, feed: boolean[]): void {
-    this.callSlot(call)?.worker.postMessage({ type: 'wire', call, party, bytes, feed } satisfies ToWorker, [bytes.buffer as ArrayBuffer]);
+    this.callSlot(call)?.outbox.post({ type: 'wire', call, party, bytes, feed }, bytes.buffer as ArrayBuffer);
   }
 
   skip(call: number, party: number, samples: number): void {
-    this.callSlot(call)?.worker.postMessage({ type: 'skip', call, party, samples } satisfies ToWorker);
+    this.callSlot(call)?.outbox.post({ type: 'skip', call, party, samples });
   }
 
   /** No more audio for the call: the worker flushes it into the recognizers and finishes the acoustic measures. */
   endCall(call: number): void {
-    this.callSlot(call)?.worker.postMessage({ type: 'callEnd', call } satisfies ToWorker);
+    this.callSlot(call)?.outbox.post({ type: 'callEnd', call });
   }
 
   end(callId: string, stream: number): void {
-    this.find(callId, stream)?.home.worker.postMessage({ type: 'end', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.outbox.post({ type: 'end', stream });
   }
 
   abort(callId: string, stream: number): void {
-    this.find(callId, stream)?.home.worker.postMessage({ type: 'abort', stream } satisfies ToWorker);
+    this.find(callId, stream)?.home.outbox.post({ type: 'abort', stream });
   }
 
   /** Decodes a sample on one worker, time-boxed (the capacity probe). */
@@ -241,7 +247,7 @@ export class AsrWorkerPool {
     const id = this.nextProbe++;
     return new Promise((resolve) => {
       slot.probes.set(id, resolve);
-      slot.worker.postMessage({ type: 'probe', id, samples, budgetMs } satisfies ToWorker, [samples.buffer as ArrayBuffer]);
+      slot.outbox.post({ type: 'probe', id, samples, budgetMs }, samples.buffer as ArrayBuffer);
     });
   }
 
@@ -263,7 +269,7 @@ export class AsrWorkerPool {
             clearTimeout(timer);
             resolve(ok ? undefined : `asr worker ${slot.index}: libvosk could not create a recognizer on the model`);
           });
-          slot.worker.postMessage({ type: 'check', id } satisfies ToWorker);
+          slot.outbox.post({ type: 'check', id });
         });
       }),
     );
@@ -278,7 +284,15 @@ export class AsrWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        // A worker replaced just now may still be loading libvosk, and terminating it then could abort the process.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([s.loaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, LOAD_WAIT_MS)))]);
+        clearTimeout(timer);
+        await s.worker.terminate();
+      }),
+    );
   }
 
   private slotFor(callId: string): Slot {
@@ -310,14 +324,22 @@ export class AsrWorkerPool {
 
   private spawn(index: number): Slot {
     const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
-    const slot: Slot = { index, worker, streams: new Map(), callAudio: new Map(), calls: new Map(), realTimeFactor: this.initialRealTimeFactor, probes: new Map(), checks: new Map() };
-    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    let markLoaded: () => void = () => undefined;
+    const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+    const slot: Slot = { index, worker, outbox: new Outbox(worker), streams: new Map(), callAudio: new Map(), calls: new Map(), realTimeFactor: this.initialRealTimeFactor, loaded, markLoaded, probes: new Map(), checks: new Map() };
+    worker.on('message', (batch: FromWorker[]) => {
+      for (const message of batch) this.receive(slot, message);
+    });
     worker.on('error', (err) => this.log.error({ worker: index, err: err.message }, 'asr worker failed'));
-    worker.once('exit', (code) => this.lost(slot, code));
+    worker.once('exit', (code) => {
+      slot.markLoaded();
+      this.lost(slot, code);
+    });
     return slot;
   }
 
   private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === 'loaded') return slot.markLoaded();
     if (message.type === 'probed') {
       slot.probes.get(message.id)?.(message);
       slot.probes.delete(message.id);
@@ -338,7 +360,7 @@ export class AsrWorkerPool {
     if (message.type === 'forward') {
       // From the stream's home to the worker that decodes it now; a stream gone with its worker is dropped.
       const decoder = this.decoderOf(message.stream);
-      decoder?.worker.postMessage({ type: 'more', stream: message.stream, items: message.items } satisfies ToWorker);
+      decoder?.outbox.post({ type: 'more', stream: message.stream, items: message.items });
       return;
     }
     const owner = slot.streams.get(message.stream);
@@ -399,7 +421,7 @@ export class AsrWorkerPool {
     }
     if (chosen === undefined) return;
     this.lending = { from, to: this.slots[idle]! };
-    from.worker.postMessage({ type: 'lend', stream: chosen } satisfies ToWorker);
+    from.outbox.post({ type: 'lend', stream: chosen });
   }
 
   /** The busy worker let go of the stream: the other one takes it over (undefined state: it had already ended). */
@@ -414,7 +436,7 @@ export class AsrWorkerPool {
     to.streams.set(stream, entry);
     this.lentCount++;
     this.hooks.onLent?.();
-    to.worker.postMessage({ type: 'adopt', stream, state } satisfies ToWorker);
+    to.outbox.post({ type: 'adopt', stream, state });
   }
 
   private lost(slot: Slot, code: number): void {

@@ -90,6 +90,11 @@ export interface LentStream {
 }
 
 export type FromWorker =
+  /**
+   * The worker has loaded libvosk (koffi's native addon). Until then it must not be terminated: an
+   * addon whose initialisation throws in a terminating thread aborts the whole process (node-addon-api).
+   */
+  | { type: 'loaded' }
   /** A chunk was decoded; `json` is a result (final) or a partial, when there is one. */
   | { type: 'decoded'; stream: number; samples: number; elapsedMs: number; json?: string; final?: boolean }
   /** The final result of the utterance ended by 'cut' (the stream goes on). */

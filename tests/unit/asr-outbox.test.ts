@@ -1,0 +1,53 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/asr/worker/outbox.js';
+
+type Message = { n: number; samples?: Int16Array };
+
+/** Every batch the far end of the channel receives, in arrival order. */
+function receiver(port: MessagePort): Message[][] {
+  const batches: Message[][] = [];
+  port.on('message', (batch: Message[]) => batches.push(batch));
+  return batches;
+}
+
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('Outbox', () => {
+  let channel: MessageChannel;
+  afterEach(() => {
+    channel.port1.close();
+    channel.port2.close();
+  });
+
+  it('sends what is posted within one event-loop turn as one message, in order, moving the buffers', async () => {
+    channel = new MessageChannel();
+    const batches = receiver(channel.port2);
+    const outbox = new Outbox<Message>(channel.port1);
+    const buffers = [new Int16Array([1, 2, 3]), new Int16Array([4, 5])];
+    outbox.post({ n: 1, samples: buffers[0] }, buffers[0]!.buffer);
+    outbox.post({ n: 2 });
+    outbox.post({ n: 3, samples: buffers[1] }, buffers[1]!.buffer);
+    expect(buffers[0]!.length).toBe(3); // nothing has left yet
+    await nextTurn();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((m) => m.n)).toEqual([1, 2, 3]);
+    expect(Array.from(batches[0]![2]!.samples!)).toEqual([4, 5]);
+    expect(buffers.map((b) => b.buffer.byteLength)).toEqual([0, 0]); // transferred, not copied
+  });
+
+  it('starts a new batch in the next turn, and flush() sends at once', async () => {
+    channel = new MessageChannel();
+    const batches = receiver(channel.port2);
+    const outbox = new Outbox<Message>(channel.port1);
+    outbox.post({ n: 1 });
+    await nextTurn();
+    outbox.post({ n: 2 });
+    outbox.flush();
+    outbox.post({ n: 3 });
+    await nextTurn();
+    outbox.flush(); // nothing queued: nothing sent
+    await nextTurn();
+    expect(batches.map((b) => b.map((m) => m.n))).toEqual([[1], [2], [3]]);
+  });
+});
