@@ -77,6 +77,8 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   peakRssMb: number;
   rssPerCallMb: number;
   droppedAudioSeconds: number;
+  /** Recognizer streams moved between ASR workers (rebalancing, since the engine started). */
+  streamsLent: number;
   finalTranscripts: number;
   alerts: number;
   /** Realtime pacing: from sending the frame that completes the matched phrase to the alert reaching a Redis subscriber. */
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
       }
       const calls = result.calls;
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -277,7 +279,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
           model: { path: modelDir, autoDownload: false },
           // Max pacing fills the workers' queues at once, which the backlog admission (rightly) reads as
           // overload: the throughput scenarios take every call so they compare with bare libvosk's.
-          asr: { maxQueueMs: scenario.maxQueueMs, ...(scenario.pacing === 'max' ? { admissionBacklogMs: 24 * 3600_000 } : {}), ...shipped?.asr },
+          asr: { ...benchAsrOverrides(), maxQueueMs: scenario.maxQueueMs, ...(scenario.pacing === 'max' ? { admissionBacklogMs: 24 * 3600_000 } : {}), ...shipped?.asr },
           // The bench sets the load itself; the default admission is measured separately (capacity log line).
           limits: { maxConcurrentCalls: Math.max(scenario.calls, 1) },
           ...(shipped ? { analytics: shipped.analytics, keywords: shipped.keywords } : { keywords: [CHURN] }),
@@ -340,6 +342,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       peakRssMb: round(peakRss / 2 ** 20),
       rssPerCallMb: round((peakRss - idleRss) / 2 ** 20 / scenario.calls),
       droppedAudioSeconds: round(end.droppedAudioSeconds as number),
+      streamsLent: end.streamsLent as number,
       finalTranscripts: outcomes.reduce((a, o) => a + o.finals, 0),
       alerts: outcomes.reduce((a, o) => a + o.alerts, 0),
       ...(scenario.pacing === 'realtime' && latencies.length > 0
@@ -351,6 +354,15 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
     await exitEngine(child);
     await deleteKeys(REDIS_URL, prefix);
   }
+}
+
+/** VOC_BENCH_ASR: asr settings (JSON) for every engine scenario, e.g. '{"workers":4}' or '{"rebalanceGapMs":0}'. */
+function benchAsrOverrides(): Record<string, unknown> {
+  const json = process.env.VOC_BENCH_ASR;
+  if (!json) return {};
+  const parsed: unknown = JSON.parse(json);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('VOC_BENCH_ASR must be a JSON object of asr settings');
+  return parsed as Record<string, unknown>;
 }
 
 /** The Redis server's own CPU time so far (INFO cpu), ms. */

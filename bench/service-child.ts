@@ -66,6 +66,7 @@ process.on('message', (raw: Command) => {
         // The main thread's busy time (event loop not idle); process CPU above includes the ASR workers.
         const elu = performance.eventLoopUtilization(eluAtBegin);
         const dropped = (await service?.metrics.audioDroppedSeconds.get())?.values[0]?.value ?? 0;
+        const lent = (await service?.metrics.asrStreamsLent.get())?.values[0]?.value ?? 0;
         send({
           ok: 'ended',
           cpuUserMs: cpu.user / 1000,
@@ -78,6 +79,7 @@ process.on('message', (raw: Command) => {
           // Raw readings (they include the 1 ms sampling interval), as prom-client's metric reports them.
           eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
           droppedAudioSeconds: dropped,
+          streamsLent: lent,
         });
         return;
       }

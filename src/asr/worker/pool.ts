@@ -395,7 +395,7 @@ export class AsrWorkerPool {
    * (one stream decodes on one thread either way). One lend at a time.
    */
   private rebalance(): void {
-    const minGap = this.hooks.rebalanceGapMs ?? 1000;
+    const minGap = this.hooks.rebalanceGapMs ?? 250;
     if (this.lending || this.slots.length < 2 || minGap <= 0) return;
     const now = performance.now();
     if (now - this.lastRebalanceAt < REBALANCE_INTERVAL_MS) return;
