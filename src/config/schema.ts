@@ -209,7 +209,7 @@ export const asrSchema = z
      * ms, a stream moves from the busier to the idler one (its recognizer is shared memory; its call's
      * audio processing stays and forwards). Evens out calls that end unevenly or split unevenly. 0 = off.
      */
-    rebalanceGapMs: z.number().int().min(0).max(600_000).default(250),
+    rebalanceGapMs: z.number().int().min(0).max(600_000).default(1000),
     /** Refuse a new call when the worker it would be pinned to needs more than this many ms to decode the audio it already holds. */
     admissionBacklogMs: z.number().int().min(100).default(2000),
     /** /readyz creates (and frees) a recognizer on every ASR worker; it is not ready when that fails or takes longer than this. */

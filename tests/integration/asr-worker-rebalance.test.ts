@@ -64,6 +64,23 @@ describe('rebalancing recognizers between ASR workers', () => {
       expect(service.asr.pool.backlogSamples).toEqual([0, 0]);
     }, 180_000);
 
+    it('loses nothing when a lent stream is lent on again while its call forwards audio (three calls at once)', async () => {
+      const { service } = live.svc;
+      const pool = service.asr.pool;
+      const before = pool.streamsLent;
+      // Streams pile up on both workers and move back and forth; each call keeps sending while they do.
+      const transcripts = await Promise.all(
+        ['a', 'b', 'c'].map((id) => runCall(live.svc.wsUrl('/v1/stream'), `rebalance-many-${id}`, audio, () => new Promise((r) => setTimeout(r, 50)))),
+      );
+      expect(pool.streamsLent - before).toBeGreaterThanOrEqual(1);
+      for (const transcript of transcripts) {
+        expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
+        expect(wordsOf(transcript, 'agent')).toBe(expected(AGENT));
+      }
+      expect(pool.openStreams).toBe(0);
+      expect(pool.backlogSamples).toEqual([0, 0]);
+    }, 240_000);
+
     it("ends the call with a summary when the call's own worker dies after lending, and frees the lent recognizer", async () => {
       const { service } = live.svc;
       const pool = service.asr.pool;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
 import { Outbox } from './outbox.js';
-import type { CallAudioInit, FromWorker, LentStream, ToWorker, WorkerInit } from './protocol.js';
+import type { CallAudioInit, FromWorker, LentStream, StreamItem, ToWorker, WorkerInit } from './protocol.js';
 
 /** What a stream's sink hears; lending and forwarding between workers is the pool's own business. */
 type StreamMessage = Exclude<Extract<FromWorker, { stream: number }>, { type: 'lent' | 'forward' }>;
@@ -113,8 +113,12 @@ export class AsrWorkerPool {
   private readonly entries = new Map<number, StreamEntry>();
   /** Streams lent between workers since start (rebalancing; the metric). */
   private lentCount = 0;
-  /** The lend asked for and not yet answered: the worker that gives the stream up, and the one least behind then. */
-  private lending: { from: Slot; to: Slot } | undefined;
+  /**
+   * The lend asked for and not yet answered: the stream, the worker that gives it up, the one least
+   * behind then, and what its home forwarded meanwhile (held: the giving worker may already have let
+   * the stream go, and would find nothing to add it to).
+   */
+  private lending: { stream: number; from: Slot; to: Slot; held: StreamItem[] } | undefined;
   private lastRebalanceAt = 0;
 
   constructor(
@@ -359,6 +363,10 @@ export class AsrWorkerPool {
     if (message.type === 'lent') return this.lent(slot, message.stream, message.state);
     if (message.type === 'forward') {
       // From the stream's home to the worker that decodes it now; a stream gone with its worker is dropped.
+      if (this.lending?.stream === message.stream) {
+        this.lending.held.push(...message.items);
+        return;
+      }
       const decoder = this.decoderOf(message.stream);
       decoder?.outbox.post({ type: 'more', stream: message.stream, items: message.items });
       return;
@@ -395,7 +403,7 @@ export class AsrWorkerPool {
    * (one stream decodes on one thread either way). One lend at a time.
    */
   private rebalance(): void {
-    const minGap = this.hooks.rebalanceGapMs ?? 250;
+    const minGap = this.hooks.rebalanceGapMs ?? 1000;
     if (this.lending || this.slots.length < 2 || minGap <= 0) return;
     const now = performance.now();
     if (now - this.lastRebalanceAt < REBALANCE_INTERVAL_MS) return;
@@ -420,13 +428,14 @@ export class AsrWorkerPool {
       if (miss < best) [best, chosen] = [miss, id];
     }
     if (chosen === undefined) return;
-    this.lending = { from, to: this.slots[idle]! };
+    this.lending = { stream: chosen, from, to: this.slots[idle]!, held: [] };
     from.outbox.post({ type: 'lend', stream: chosen });
   }
 
   /** The busy worker let go of the stream: the other one takes it over (undefined state: it had already ended). */
   private lent(from: Slot, stream: number, state: LentStream | undefined): void {
     const target = this.lending?.to;
+    const held = this.lending?.held ?? [];
     this.lending = undefined;
     const entry = from.streams.get(stream);
     if (!entry || !state) return;
@@ -437,6 +446,7 @@ export class AsrWorkerPool {
     this.lentCount++;
     this.hooks.onLent?.();
     to.outbox.post({ type: 'adopt', stream, state });
+    if (held.length > 0) to.outbox.post({ type: 'more', stream, items: held });
   }
 
   private lost(slot: Slot, code: number): void {
