@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log/logger.js';
@@ -291,9 +292,7 @@ export class AsrWorkerPool {
     await Promise.all(
       this.slots.map(async (s) => {
         // A worker replaced just now may still be loading libvosk, and terminating it then could abort the process.
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([s.loaded, new Promise<void>((resolve) => (timer = setTimeout(resolve, LOAD_WAIT_MS)))]);
-        clearTimeout(timer);
+        await Promise.race([s.loaded, sleep(LOAD_WAIT_MS, undefined, { ref: false })]);
         await s.worker.terminate();
       }),
     );
