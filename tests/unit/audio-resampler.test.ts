@@ -157,6 +157,28 @@ describe('Resampler', () => {
     expect(rejectionDb).toBeGreaterThanOrEqual(50);
   });
 
+  describe('doubling the rate (telephony: half-band)', () => {
+    it('passes every input sample through unchanged as every other output sample', () => {
+      const random = mulberry32(7);
+      const input = Int16Array.from({ length: 4000 }, () => Math.floor(random() * 65536) - 32768);
+      const out = resampleAll(new Resampler(8000, 16000), input);
+      expect(out.length).toBe(2 * input.length);
+      for (let n = 0; n < input.length; n++) expect(out[2 * n], `sample ${n}`).toBe(input[n]);
+    });
+
+    it.each([300, 1000, 2000, 3400])('keeps %i Hz within 0.1 dB', (freq) => {
+      const out = resampleAll(new Resampler(8000, 16000), tone(8000, freq, 8000, 12000));
+      const gainDb = 20 * Math.log10(toneAmplitude(out.subarray(1600, 14400), freq, 16000) / 12000);
+      expect(Math.abs(gainDb)).toBeLessThan(0.1);
+    });
+
+    it.each([500, 2000, 3000, 3500])('leaves the image of %i Hz >= 65 dB down', (freq) => {
+      const out = resampleAll(new Resampler(8000, 16000), tone(16000, freq, 8000, 16000));
+      const image = toneAmplitude(out.subarray(4000, 28000), 8000 - freq, 16000);
+      expect(20 * Math.log10(16000 / image)).toBeGreaterThanOrEqual(65);
+    });
+  });
+
   it('reports its delay and compensates it: a tone edge stays within 1 ms of its place', () => {
     for (const [inRate, outRate] of RATE_PAIRS) {
       const r = new Resampler(inRate, outRate);

@@ -51,14 +51,30 @@ export class YinPitchEstimator {
     const { diff, minLag, maxLag, integration: w } = this;
     const lastLag = maxLag + 1;
     // Difference function d(tau) = sum_j (x_j - x_{j+tau})^2, the O(W * maxLag) inner loop.
+    // Four independent sums keep the FPU pipeline busy (one sum waits on every add); the order is fixed.
+    const w4 = w - (w % 4);
     for (let tau = 1; tau <= lastLag; tau++) {
-      let sum = 0;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
       const shifted = offset + tau;
-      for (let j = 0; j < w; j++) {
-        const d = x[offset + j]! - x[shifted + j]!;
-        sum += d * d;
+      let j = 0;
+      for (; j < w4; j += 4) {
+        const d0 = x[offset + j]! - x[shifted + j]!;
+        const d1 = x[offset + j + 1]! - x[shifted + j + 1]!;
+        const d2 = x[offset + j + 2]! - x[shifted + j + 2]!;
+        const d3 = x[offset + j + 3]! - x[shifted + j + 3]!;
+        s0 += d0 * d0;
+        s1 += d1 * d1;
+        s2 += d2 * d2;
+        s3 += d3 * d3;
       }
-      diff[tau] = sum;
+      for (; j < w; j++) {
+        const d = x[offset + j]! - x[shifted + j]!;
+        s0 += d * d;
+      }
+      diff[tau] = s0 + s1 + (s2 + s3);
     }
     // Cumulative mean normalization, in place: d'(tau) = d(tau) * tau / sum_{k<=tau} d(k).
     diff[0] = 1;
