@@ -24,7 +24,7 @@ import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
 import { frames } from '../src/asr/tiny-model/call-script.js';
 import { CHURN, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
-import { median, percentile } from './stats.js';
+import { median, mergeProgress, percentile, steadyRate, type Progress } from './stats.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
@@ -58,6 +58,11 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   cpuEfficiencyToBare?: number;
   /** Each round's engine / bare throughput (against the mean of the bare runs just before and after); engineToBare is their median. */
   engineToBareRounds?: number[];
+  /** Decoding rate while all calls were in full swing (10-90 % of the audio decoded), party-s per s. */
+  steadyPartyAudioSecondsPerWallSecond: number;
+  /** The same against bare libvosk's steady rate, median over rounds (throughput scenarios). */
+  steadyEngineToBare?: number;
+  steadyEngineToBareRounds?: number[];
   /** monitorEventLoopDelay at 1 ms resolution, raw readings (they include the 1 ms interval). */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** Whole process CPU (main thread and ASR workers) per second of call audio. */
@@ -96,6 +101,8 @@ interface BareResult {
   partyAudioSecondsPerWallSecond: number;
   /** Real-time calls (2 parties) this throughput sustains. */
   realTimeCalls: number;
+  /** Decoding rate between 10 % and 90 % of the audio decoded, party-s per s (see steadyRate). */
+  steadyPartyAudioSecondsPerWallSecond: number;
   /** CPU time of the decoding threads per second of party audio (not inflated by other load on the machine). */
   cpuMsPerPartySecond: number;
   finalTranscripts: number;
@@ -146,7 +153,9 @@ async function main(): Promise<void> {
       const b = BARE.find((x) => x.model === model)!;
       process.stderr.write(`bench: ${b.name} ...\n`);
       const result = await runBare(b, models[model]);
-      process.stderr.write(`  ${result.partyAudioSecondsPerWallSecond.toFixed(1)} party-s/s = ${result.realTimeCalls.toFixed(1)} real-time calls, ${result.cpuMsPerPartySecond} ms CPU per party-s\n`);
+      process.stderr.write(
+        `  ${result.partyAudioSecondsPerWallSecond.toFixed(1)} party-s/s (steady ${result.steadyPartyAudioSecondsPerWallSecond.toFixed(1)}) = ${result.realTimeCalls.toFixed(1)} real-time calls, ${result.cpuMsPerPartySecond} ms CPU per party-s\n`,
+      );
       bare.push(result);
       return result;
     };
@@ -157,7 +166,7 @@ async function main(): Promise<void> {
         // Bare and engine runs alternate, bare first and last: each engine run is set against the mean
         // of the bare runs on either side of it (a drift in the VM's speed cancels to first order).
         // The round with the median ratio is reported, with every ratio.
-        const rounds: Array<{ result: ScenarioResult; ratio: number; cpuRatio: number }> = [];
+        const rounds: Array<{ result: ScenarioResult; ratio: number; steadyRatio: number; cpuRatio: number }> = [];
         let before = await runBareOf(scenario.model);
         for (let r = 0; r < ROUNDS; r++) {
           process.stderr.write(`bench: ${scenario.name} (round ${r + 1} of ${ROUNDS}) ...\n`);
@@ -165,12 +174,26 @@ async function main(): Promise<void> {
           const after = await runBareOf(scenario.model);
           const bareRate = (before.partyAudioSecondsPerWallSecond + after.partyAudioSecondsPerWallSecond) / 2;
           const bareCpu = (before.cpuMsPerPartySecond + after.cpuMsPerPartySecond) / 2;
-          rounds.push({ result: run, ratio: run.partyAudioSecondsPerWallSecond / bareRate, cpuRatio: bareCpu / (run.cpuMsPerCallSecond / 2) });
+          const bareSteady = (before.steadyPartyAudioSecondsPerWallSecond + after.steadyPartyAudioSecondsPerWallSecond) / 2;
+          rounds.push({
+            result: run,
+            ratio: run.partyAudioSecondsPerWallSecond / bareRate,
+            steadyRatio: run.steadyPartyAudioSecondsPerWallSecond / bareSteady,
+            cpuRatio: bareCpu / (run.cpuMsPerCallSecond / 2),
+          });
           before = after;
         }
         const ratios = rounds.map((x) => x.ratio);
         const chosen = rounds.find((x) => x.ratio === median(ratios)) ?? rounds[0]!;
-        result = { ...chosen.result, engineToBare: round(median(ratios)), cpuEfficiencyToBare: round(median(rounds.map((x) => x.cpuRatio))), engineToBareRounds: ratios.map(round) };
+        const steadyRatios = rounds.map((x) => x.steadyRatio);
+        result = {
+          ...chosen.result,
+          engineToBare: round(median(ratios)),
+          cpuEfficiencyToBare: round(median(rounds.map((x) => x.cpuRatio))),
+          engineToBareRounds: ratios.map(round),
+          steadyEngineToBare: round(median(steadyRatios)),
+          steadyEngineToBareRounds: steadyRatios.map(round),
+        };
       } else {
         const own = bare.filter((b) => b.model === scenario.model);
         const realTimeCalls = own.length > 0 ? median(own.map((b) => b.realTimeCalls)) : (await runBareOf(scenario.model)).realTimeCalls;
@@ -180,7 +203,7 @@ async function main(): Promise<void> {
       }
       const calls = result.calls;
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; steady state ${result.steadyEngineToBare} x, rounds ${result.steadyEngineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -226,7 +249,7 @@ async function runBare(b: (typeof BARE)[number], modelDir: string): Promise<Bare
     const outcomes = await Promise.all(
       shares.map(
         (parties) =>
-          new Promise<{ finals: number }>((resolve, reject) => {
+          new Promise<{ finals: number; progress: Progress }>((resolve, reject) => {
             const worker = new Worker(script, { workerData: { model, sampleRate: MODEL_SAMPLE_RATE, parties } });
             worker.once('message', resolve);
             worker.once('error', reject);
@@ -244,6 +267,7 @@ async function runBare(b: (typeof BARE)[number], modelDir: string): Promise<Bare
       partyAudioSecondsPerWallSecond: round(partyRate),
       realTimeCalls: round(partyRate / 2),
       cpuMsPerPartySecond: round((cpu.user + cpu.system) / 1000 / partySeconds),
+      steadyPartyAudioSecondsPerWallSecond: round(steadyRate(mergeProgress(outcomes.map((o) => o.progress))) / MODEL_SAMPLE_RATE),
       finalTranscripts: outcomes.reduce((n, o) => n + o.finals, 0),
     };
   } finally {
@@ -304,7 +328,13 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
     const redisCpu = await redisCpuMs();
     const clientCpu = process.cpuUsage();
     const idle = await ask({ cmd: 'begin' }, 'begun');
-    const sampler = setInterval(() => void ask({ cmd: 'sample' }, 'sampled').catch(() => undefined), 250);
+    // Party-seconds decoded over time (on this process's clock), for the steady-state rate.
+    const progress: Progress = [];
+    const sample = () =>
+      ask({ cmd: 'sample' }, 'sampled')
+        .then((reply) => void progress.push([performance.now(), reply.decodedSeconds as number]))
+        .catch(() => undefined);
+    const sampler = setInterval(() => void sample(), scenario.pacing === 'max' ? 50 : 250);
     const t0 = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames, scenario.pacing)),
@@ -313,6 +343,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
     const clientCpuUsed = process.cpuUsage(clientCpu);
     const redisCpuUsed = (await redisCpuMs()) - redisCpu;
     clearInterval(sampler);
+    await sample();
     await new Promise((r) => setTimeout(r, 200)); // the last alerts' pub/sub messages
     subscriber.disconnect();
     const sentAt = new Map(outcomes.map((o) => [o.callId, o.firstFrameAt]));
@@ -332,6 +363,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       callAudioSeconds,
       callAudioSecondsPerWallSecond: round(callAudioSeconds / wallSeconds),
       partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
+      steadyPartyAudioSecondsPerWallSecond: round(steadyRate(progress)),
       eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
       cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
       mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),

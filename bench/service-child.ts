@@ -17,6 +17,12 @@ let cpuAtBegin = process.cpuUsage();
 let peakRss = 0;
 let mainCpuAtBegin = 0;
 let beginAtUs = 0;
+let decodedAtBegin = 0;
+
+/** Party-seconds of audio the recognizers have decoded since the engine started. */
+async function decodedSeconds(): Promise<number> {
+  return (await service?.metrics.audioDecodedSeconds.get())?.values[0]?.value ?? 0;
+}
 
 /** CPU time of this process's main thread alone, ms (Linux schedstat, ns resolution; 0 elsewhere). */
 function mainThreadCpuMs(): number {
@@ -54,11 +60,12 @@ process.on('message', (raw: Command) => {
         beginAtUs = monotonicUs();
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
+        decodedAtBegin = await decodedSeconds();
         send({ ok: 'begun', rss: peakRss });
         return;
       case 'sample':
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        send({ ok: 'sampled', rss: process.memoryUsage().rss });
+        send({ ok: 'sampled', rss: process.memoryUsage().rss, decodedSeconds: (await decodedSeconds()) - decodedAtBegin });
         return;
       case 'end': {
         loopDelay.disable();

@@ -11,3 +11,39 @@ export function median(values: number[]): number {
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
+
+/** How far a run had got: at `atMs` (any one clock), `done` units in all; `done` never falls. */
+export type Progress = Array<[atMs: number, done: number]>;
+
+/** One progress line for several threads, each with its own cumulative line on the same clock. */
+export function mergeProgress(lines: Progress[]): Progress {
+  const steps: Progress = [];
+  for (const line of lines) line.forEach(([at, done], i) => steps.push([at, done - (i > 0 ? line[i - 1]![1] : 0)]));
+  steps.sort((a, b) => a[0] - b[0]);
+  let done = 0;
+  return steps.map(([at, step]) => [at, (done += step)]);
+}
+
+/** When `level` units were done, interpolated between the samples around it (undefined if never). */
+function timeAt(progress: Progress, level: number): number | undefined {
+  const i = progress.findIndex(([, done]) => done >= level);
+  if (i < 0) return undefined;
+  if (i === 0) return progress[0]![0];
+  const [t0, d0] = progress[i - 1]!;
+  const [t1, d1] = progress[i]!;
+  return d1 === d0 ? t1 : t0 + ((level - d0) / (d1 - d0)) * (t1 - t0);
+}
+
+/**
+ * Units per second while the run was in full swing: between the moments `from` and `to` of its
+ * total were done. Ramp-up (connecting, first messages, cold code) and the tail (the last streams
+ * finishing on one thread, the calls' endings) fall outside, as they do for a service under
+ * continuous load.
+ */
+export function steadyRate(progress: Progress, from = 0.1, to = 0.9): number {
+  const total = progress.at(-1)?.[1] ?? 0;
+  const start = timeAt(progress, from * total);
+  const end = timeAt(progress, to * total);
+  if (start === undefined || end === undefined || end <= start) return 0;
+  return ((to - from) * total) / ((end - start) / 1000);
+}
