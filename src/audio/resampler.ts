@@ -5,9 +5,9 @@
  *
  * Doubling the rate ('telephony', e.g. 8 -> 16 kHz, the engine's hot path) uses a half-band design
  * instead: transition band centred on the lower Nyquist (flat to 90 %, >= 70 dB from 110 %), so every
- * other output is an input sample unchanged and the rest need half as many taps, folded in pairs. It
- * costs about a fifth of the general filter. Images do not fold back into the band when upsampling, so
- * the only price is a partial image of 3.6-4 kHz content at 4-4.4 kHz, where telephony audio
+ * other output is an input sample unchanged and the rest need half as many taps, folded in pairs:
+ * about 40 % of the general filter's time. Images do not fold back into the band when upsampling,
+ * so the only price is a partial image of 3.6-4 kHz content at 4-4.4 kHz, where telephony audio
  * (band-limited to 3.4 kHz) has next to nothing.
  *
  * Output is aligned with input: the filter's linear-phase delay is compensated by looking ahead, so
