@@ -4,12 +4,12 @@ import { speakPhrase } from './tiny-model/speak.js';
  * The start-up capacity probe: how many real-time calls the ASR workers can decode, measured on the
  * loaded model rather than assumed.
  *
- * One worker decodes a built-in sample (tone words and pauses, the shape of speech turns) on a
- * fresh recognizer until the sample ends or the time box is spent, then runs the per-call audio work
- * it also does for every call (decode, resample, frame features, acoustic measures) on the same
- * audio. The real-time factor ((decoding + audio work) time / audio time) gives the parties one
- * worker keeps up with; the workers together, divided by
- * the parties of a call and scaled by the headroom, give the calls admitted by default.
+ * Every worker at once decodes a built-in sample (tone words and pauses, the shape of speech turns)
+ * on a fresh recognizer until the sample ends or the time box is spent, then runs the per-call audio
+ * work it also does for every call (decode, resample, frame features, acoustic measures) on the same
+ * audio. The real-time factor ((decoding + audio work) time / audio time, over all workers) gives
+ * the parties one worker keeps up with while the others are busy too; the workers together, divided
+ * by the parties of a call and scaled by the headroom, give the calls admitted by default.
  */
 
 export interface CapacityEstimate {

@@ -126,7 +126,7 @@ export class VoskAsrEngine implements AsrEngine {
     return this.pool.leastBacklogMs;
   }
 
-  /** Time-boxed decoding of the built-in sample on one worker (start-up, before anything is served). */
+  /** Time-boxed decoding of the built-in sample on every worker at once (start-up, before anything is served). */
   private async probeCapacity(): Promise<CapacityEstimate> {
     const { decodedMs, elapsedMs, audioWorkMs } = await this.pool.probe(probeSample(this.sampleRate), this.deps.asr.capacityProbeMs);
     // The workers also decode, resample and analyse each call's audio: that time counts against their capacity too.

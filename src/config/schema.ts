@@ -198,8 +198,8 @@ export const asrSchema = z
     /** libvosk log level (-1 silences it). */
     voskLogLevel: z.number().int().min(-1).max(5).default(-1),
     /**
-     * At start, decode a built-in sample on one worker for at most this long to measure the model's
-     * decoding cost; it sets the default limits.maxConcurrentCalls. 0 skips it (then 200).
+     * At start, decode a built-in sample on every worker at once for at most this long to measure the
+     * model's decoding cost; it sets the default limits.maxConcurrentCalls. 0 skips it (then 200).
      */
     capacityProbeMs: z.number().int().min(0).max(60_000).default(3000),
     /** Share of the measured decoding capacity that calls may use (the rest is margin for the event loop and bursts). */
