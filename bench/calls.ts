@@ -67,7 +67,6 @@ export function streamCall(port: number, callId: string, audio: readonly Buffer[
   });
 }
 
-/** Sends as fast as the socket drains, so the engine, not the client, sets the pace. */
 /** One frame every `frameMs` on a drift-free schedule, like a media server. */
 async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: number): Promise<void> {
   const t0 = performance.now();
@@ -79,10 +78,14 @@ async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: n
   socket.send(JSON.stringify({ type: 'stop' }));
 }
 
+/**
+ * Sends as fast as the socket drains, so the engine, not the client, sets the pace: past 256 KB
+ * buffered, the client waits for that frame's write to complete (ws's send callback), not a timer.
+ */
 async function sendAll(socket: WebSocket, audio: readonly Buffer[]): Promise<void> {
   for (const frame of audio) {
-    if (socket.bufferedAmount > 256 * 1024) await new Promise((r) => setTimeout(r, 1));
-    socket.send(frame);
+    if (socket.bufferedAmount > 256 * 1024) await new Promise<void>((written) => socket.send(frame, () => written()));
+    else socket.send(frame);
   }
   socket.send(JSON.stringify({ type: 'stop' }));
 }

@@ -78,6 +78,8 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
    * bench's own process (the WebSocket clients and the Redis subscriber) and the Redis server (INFO cpu).
    */
   neighbourCpuMsPerCallSecond: { clients: number; redis: number };
+  /** A warm-up batch ran first (throughput runs): idle RSS is then the warmed engine's, so RSS per call reads lower than from a cold start. */
+  warmedUp: boolean;
   idleRssMb: number;
   peakRssMb: number;
   rssPerCallMb: number;
@@ -134,6 +136,8 @@ const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * median ratio is reported.
  */
 const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 5));
+/** Seconds of each call streamed through a new engine before a throughput run (warmUp). */
+const WARM_UP_SECONDS = 10;
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
         let before = await runBareOf(scenario.model);
         for (let r = 0; r < ROUNDS; r++) {
           process.stderr.write(`bench: ${scenario.name} (round ${r + 1} of ${ROUNDS}) ...\n`);
-          const run = await runScenario({ ...scenario, calls: scenario.calls as number }, models[scenario.model]);
+          const run = await runScenario({ ...scenario, calls: scenario.calls as number }, models[scenario.model], true);
           const after = await runBareOf(scenario.model);
           const bareRate = (before.partyAudioSecondsPerWallSecond + after.partyAudioSecondsPerWallSecond) / 2;
           const bareCpu = (before.cpuMsPerPartySecond + after.cpuMsPerPartySecond) / 2;
@@ -285,7 +289,19 @@ function concatInt16(parts: Int16Array[]): Int16Array {
   return out;
 }
 
-async function runScenario(scenario: Scenario & { calls: number }, modelDir: string): Promise<ScenarioResult> {
+/**
+ * Streams WARM_UP_SECONDS of the same calls through a new engine, untimed, before a throughput run:
+ * the engine is a long-running service, and its first calls after start also pay for compiling its
+ * JavaScript (V8 optimizes the hot per-call paths on background threads as they run). Bare libvosk
+ * is native code and has no such start-up, so a cold engine would be set against a warm reference.
+ */
+async function warmUp(httpPort: number, scenario: Scenario & { calls: number }): Promise<void> {
+  const audio = frames(scriptedCall(WARM_UP_SECONDS), 8000, 100);
+  await Promise.all(Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `warm-up-${i}`, audio, 'max')));
+}
+
+/** `warm`: a warm-up batch first (throughput runs, see warmUp); realtime runs measure the engine from its start, RSS included. */
+async function runScenario(scenario: Scenario & { calls: number }, modelDir: string, warm = false): Promise<ScenarioResult> {
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
@@ -314,6 +330,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       'started',
     );
     const httpPort = started.httpPort as number;
+    if (warm) await warmUp(httpPort, scenario);
     const call = scriptedCall(scenario.callSeconds);
     const callFrames = frames(call, 8000, scenario.pacing === 'realtime' ? 20 : 100);
     // A Redis subscriber, as a consumer of alerts sees them (same clock as the clients below).
@@ -370,6 +387,7 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
       neighbourCpuMsPerCallSecond: { clients: round((clientCpuUsed.user + clientCpuUsed.system) / 1000 / callAudioSeconds), redis: round(redisCpuUsed / callAudioSeconds) },
       cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
+      warmedUp: warm,
       idleRssMb: round(idleRss / 2 ** 20),
       peakRssMb: round(peakRss / 2 ** 20),
       rssPerCallMb: round((peakRss - idleRss) / 2 ** 20 / scenario.calls),

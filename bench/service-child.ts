@@ -38,6 +38,16 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 let service: Awaited<ReturnType<typeof startService>> | undefined;
+let droppedAtBegin = 0;
+let lentAtBegin = 0;
+
+async function droppedSeconds(): Promise<number> {
+  return (await service?.metrics.audioDroppedSeconds.get())?.values[0]?.value ?? 0;
+}
+
+async function streamsLent(): Promise<number> {
+  return (await service?.metrics.asrStreamsLent.get())?.values[0]?.value ?? 0;
+}
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -61,6 +71,9 @@ process.on('message', (raw: Command) => {
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
         decodedAtBegin = await decodedSeconds();
+        // A warm-up batch may have run before: counters are read as their growth since now.
+        droppedAtBegin = await droppedSeconds();
+        lentAtBegin = await streamsLent();
         send({ ok: 'begun', rss: peakRss });
         return;
       case 'sample':
@@ -72,8 +85,8 @@ process.on('message', (raw: Command) => {
         const cpu = process.cpuUsage(cpuAtBegin);
         // The main thread's busy time (event loop not idle); process CPU above includes the ASR workers.
         const elu = performance.eventLoopUtilization(eluAtBegin);
-        const dropped = (await service?.metrics.audioDroppedSeconds.get())?.values[0]?.value ?? 0;
-        const lent = (await service?.metrics.asrStreamsLent.get())?.values[0]?.value ?? 0;
+        const dropped = (await droppedSeconds()) - droppedAtBegin;
+        const lent = (await streamsLent()) - lentAtBegin;
         send({
           ok: 'ended',
           cpuUserMs: cpu.user / 1000,
