@@ -17,11 +17,16 @@ let cpuAtBegin = process.cpuUsage();
 let peakRss = 0;
 let mainCpuAtBegin = 0;
 let beginAtUs = 0;
+// Engine counters at 'begin' (a warm-up batch may have run before): runs report their growth since.
 let decodedAtBegin = 0;
+let droppedAtBegin = 0;
+let lentAtBegin = 0;
 
-/** Party-seconds of audio the recognizers have decoded since the engine started. */
-async function decodedSeconds(): Promise<number> {
-  return (await service?.metrics.audioDecodedSeconds.get())?.values[0]?.value ?? 0;
+type EngineCounter = 'audioDecodedSeconds' | 'audioDroppedSeconds' | 'asrStreamsLent';
+
+/** An engine counter's total since the engine started (0 before it runs). */
+async function counter(name: EngineCounter): Promise<number> {
+  return (await service?.metrics[name].get())?.values[0]?.value ?? 0;
 }
 
 /** CPU time of this process's main thread alone, ms (Linux schedstat, ns resolution; 0 elsewhere). */
@@ -38,16 +43,6 @@ function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 let service: Awaited<ReturnType<typeof startService>> | undefined;
-let droppedAtBegin = 0;
-let lentAtBegin = 0;
-
-async function droppedSeconds(): Promise<number> {
-  return (await service?.metrics.audioDroppedSeconds.get())?.values[0]?.value ?? 0;
-}
-
-async function streamsLent(): Promise<number> {
-  return (await service?.metrics.asrStreamsLent.get())?.values[0]?.value ?? 0;
-}
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -70,23 +65,22 @@ process.on('message', (raw: Command) => {
         beginAtUs = monotonicUs();
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
-        decodedAtBegin = await decodedSeconds();
-        // A warm-up batch may have run before: counters are read as their growth since now.
-        droppedAtBegin = await droppedSeconds();
-        lentAtBegin = await streamsLent();
+        decodedAtBegin = await counter('audioDecodedSeconds');
+        droppedAtBegin = await counter('audioDroppedSeconds');
+        lentAtBegin = await counter('asrStreamsLent');
         send({ ok: 'begun', rss: peakRss });
         return;
       case 'sample':
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        send({ ok: 'sampled', rss: process.memoryUsage().rss, decodedSeconds: (await decodedSeconds()) - decodedAtBegin });
+        send({ ok: 'sampled', rss: process.memoryUsage().rss, decodedSeconds: (await counter('audioDecodedSeconds')) - decodedAtBegin });
         return;
       case 'end': {
         loopDelay.disable();
         const cpu = process.cpuUsage(cpuAtBegin);
         // The main thread's busy time (event loop not idle); process CPU above includes the ASR workers.
         const elu = performance.eventLoopUtilization(eluAtBegin);
-        const dropped = (await droppedSeconds()) - droppedAtBegin;
-        const lent = (await streamsLent()) - lentAtBegin;
+        const dropped = (await counter('audioDroppedSeconds')) - droppedAtBegin;
+        const lent = (await counter('asrStreamsLent')) - lentAtBegin;
         send({
           ok: 'ended',
           cpuUserMs: cpu.user / 1000,
