@@ -138,7 +138,7 @@ async function enginePhase(modelDir: string, prefix: string, consoleOn: boolean,
       },
       'started',
     );
-    await ask({ cmd: 'begin' }, 'begun');
+    await ask({ cmd: 'begin', loop: 'raw-1ms' }, 'begun');
     const began = performance.now();
     const result = await during(started.httpPort as number);
     const ended = await ask({ cmd: 'end' }, 'ended');

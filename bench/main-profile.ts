@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     );
     const call = scriptedCall(callSeconds);
     const callFrames = frames(call, 8000, 20);
-    await ask({ cmd: 'begin' }, 'begun');
+    await ask({ cmd: 'begin', loop: 'raw-1ms' }, 'begun');
     const outcomes = await Promise.all(Array.from({ length: calls }, (_, i) => streamCall(started.httpPort as number, `prof-${i}`, callFrames, 'realtime')));
     const end = await ask({ cmd: 'end' }, 'ended');
     await exitEngine(child);

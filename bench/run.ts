@@ -63,8 +63,12 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   /** The same against bare libvosk's steady rate, median over rounds (throughput scenarios). */
   steadyEngineToBare?: number;
   steadyEngineToBareRounds?: number[];
-  /** monitorEventLoopDelay at 1 ms resolution, raw readings (they include the 1 ms interval). */
+  /** Event-loop delay p50/p99/max, measured as eventLoopMeasure says. */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** How eventLoopDelayMs was measured (service-child's LoopMeasure): realtime runs raw at 1 ms, throughput runs by the engine's probe. */
+  eventLoopMeasure: string;
+  /** The engine's exported event-loop delay metric over the same window (delay beyond its probe interval). */
+  exportedEventLoopDelayMs?: { p50: number; p99: number; max: number };
   /** Whole process CPU (main thread and ASR workers) per second of call audio. */
   cpuMsPerCallSecond: number;
   /** Main-thread busy time (event-loop utilization, wall time) per second of call audio. */
@@ -207,7 +211,7 @@ async function main(): Promise<void> {
       }
       const calls = result.calls;
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; steady state ${result.steadyEngineToBare} x, rounds ${result.steadyEngineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms, clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; steady state ${result.steadyEngineToBare} x, rounds ${result.steadyEngineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms (${result.eventLoopMeasure}; exported metric ${result.exportedEventLoopDelayMs?.p99.toFixed(1)} ms), clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -248,6 +252,7 @@ async function runBare(b: (typeof BARE)[number], modelDir: string): Promise<Bare
     const shares: Int16Array[][] = Array.from({ length: threads }, () => []);
     for (let i = 0; i < b.calls * 2; i++) shares[i % threads]!.push(perParty[i % 2]!.slice());
     const script = join(dirname(fileURLToPath(import.meta.url)), 'bare-worker.js');
+    collectHarnessGarbage();
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const outcomes = await Promise.all(
@@ -300,6 +305,17 @@ async function warmUp(httpPort: number, scenario: Scenario & { calls: number }):
   await Promise.all(Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `warm-up-${i}`, audio, 'max')));
 }
 
+/**
+ * A full GC of this (the bench's) process before a timed window. Preparing a run leaves tens of MB
+ * of garbage here (a bare run's model-rate audio, the next call's frames); V8 collects it once the
+ * process goes quiet, which is during the next timed run, on the cores being measured (seen: a 30 ms
+ * Mark-Compact plus concurrent marking inside an engine run). `npm run bench` exposes gc; without it
+ * this does nothing.
+ */
+function collectHarnessGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** `warm`: a warm-up batch first (throughput runs, see warmUp); realtime runs measure the engine from its start, RSS included. */
 async function runScenario(scenario: Scenario & { calls: number }, modelDir: string, warm = false): Promise<ScenarioResult> {
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
@@ -343,8 +359,9 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
     });
     await subscriber.subscribe(`${prefix}:alerts`);
     const redisCpu = await redisCpuMs();
+    collectHarnessGarbage();
     const clientCpu = process.cpuUsage();
-    const idle = await ask({ cmd: 'begin' }, 'begun');
+    const idle = await ask({ cmd: 'begin', loop: scenario.pacing === 'realtime' ? 'raw-1ms' : 'engine' }, 'begun');
     // Party-seconds decoded over time (on this process's clock), for the steady-state rate.
     const progress: Progress = [];
     const sample = () =>
@@ -382,6 +399,8 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
       steadyPartyAudioSecondsPerWallSecond: round(steadyRate(progress)),
       eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
+      eventLoopMeasure: end.eventLoopMeasure as string,
+      exportedEventLoopDelayMs: end.exportedEventLoopDelayMs as ScenarioResult['exportedEventLoopDelayMs'],
       cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
       mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
       mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),

@@ -57,7 +57,7 @@ export interface RunningService {
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const startedAtMs = performance.now();
   const log = options.log ?? createLogger(config.logging.level);
-  const metrics = options.metrics ?? new EngineMetrics();
+  const metrics = options.metrics ?? new EngineMetrics({ eventLoopSampleMs: config.metrics.eventLoopSampleMs });
   // Invalid rule files stop the start (RuleSetError names file, rule and field); later edits reload live.
   const rules = new RuleStore(config.analytics.rulesFiles, { debounceMs: config.analytics.rules.reloadDebounceMs });
   await rules.load();

@@ -1,4 +1,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsSchema } from '../config/schema.js';
+import { EventLoopDelay, type LoopDelayWindow } from './event-loop-delay.js';
+
+/** Default probe interval of the event-loop delay metrics (config `metrics.eventLoopSampleMs`). */
+export const EVENT_LOOP_SAMPLE_MS = metricsSchema.parse({}).eventLoopSampleMs;
+
+/** prom-client's event-loop delay statistics, which the engine exports from its own probe instead. */
+const LOOP_DELAY_STATS: ReadonlyArray<Exclude<keyof LoopDelayWindow, 'samples'>> = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'];
 
 /**
  * Every Prometheus metric the engine exports, in one registry owned by the process (tests create their
@@ -32,16 +40,35 @@ export class EngineMetrics {
   readonly consoleClients: Gauge;
   readonly consoleSlowClients: Counter;
 
-  constructor(options: { registry?: Registry; defaults?: boolean } = {}) {
+  /** The event-loop delay probe behind voc_nodejs_eventloop_lag_*_seconds (undefined without the defaults). */
+  readonly eventLoopDelay: EventLoopDelay | undefined;
+
+  /** `eventLoopSampleMs`: how often the event-loop delay is probed (see EventLoopDelay). */
+  constructor(options: { registry?: Registry; defaults?: boolean; eventLoopSampleMs?: number } = {}) {
     this.registry = options.registry ?? new Registry();
-    if (options.defaults ?? true)
-      collectDefaultMetrics({
-        register: this.registry,
-        prefix: 'voc_',
-        // 1 ms: at prom-client's default 10 ms resolution an idle loop already reads 11-14 ms at p99.
-        eventLoopMonitoringPrecision: 1,
-      });
     const registers = [this.registry];
+    if (options.defaults ?? true) {
+      // prom-client's own lag statistics are raw timer intervals (an idle loop reads its resolution);
+      // its probe is slowed to once a second and those statistics are replaced by the delay alone.
+      collectDefaultMetrics({ register: this.registry, prefix: 'voc_', eventLoopMonitoringPrecision: 1000 });
+      const probe = new EventLoopDelay(options.eventLoopSampleMs ?? EVENT_LOOP_SAMPLE_MS);
+      this.eventLoopDelay = probe;
+      let window = probe.take();
+      LOOP_DELAY_STATS.forEach((stat, i) => {
+        const name = `voc_nodejs_eventloop_lag_${stat}_seconds`;
+        this.registry.removeSingleMetric(name);
+        new Gauge({
+          name,
+          help: `Event-loop delay ${stat} since the last scrape, seconds: how late a timer probing every ${probe.sampleMs} ms fired (metrics.eventLoopSampleMs), its interval not included`,
+          registers,
+          collect() {
+            // The first of these gauges closes the window; a scrape collects them in order.
+            if (i === 0) window = probe.take();
+            this.set(window[stat] / 1000);
+          },
+        });
+      });
+    }
     this.consoleClients = new Gauge({ name: 'voc_console_clients', help: 'Browsers connected to the console live feed', registers });
     this.consoleSlowClients = new Counter({
       name: 'voc_console_slow_clients_total',

@@ -6,7 +6,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { REPO } from '../helpers/cli.js';
 
 /** Sections whose options are documented one by one in README's table (the others link a doc). */
-const FIELD_BY_FIELD = ['server', 'grpc', 'auth', 'redis', 'model', 'asr', 'limits', 'logging', 'shutdown'];
+const FIELD_BY_FIELD = ['server', 'grpc', 'auth', 'redis', 'model', 'asr', 'limits', 'logging', 'metrics', 'shutdown'];
 
 function objectKeys(schema: z.ZodType): string[] {
   let inner: z.ZodType = schema;
