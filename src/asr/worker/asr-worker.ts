@@ -30,11 +30,13 @@ import type { CallAudioInit, FromWorker, LentStream, StreamItem, ToWorker, Worke
  * go back in one message (waking the main thread costs tens of µs per message, and a woken main
  * thread preempts a decoder on a busy machine); new audio and aborts wait this long at most, beside
  * a chunk's own decoding time. A slice ends early when no stream has audio queued, so this only
- * delays results while the worker is saturated, i.e. already behind real time. 25 against 10 ms, 24
- * alternating bench rounds each (realistic model, max pacing): main-thread CPU per call-second 2.43
- * against 2.58 ms, engine / bare 0.92 against 0.90 on average.
+ * delays results while the worker is saturated, i.e. already behind real time. Bench, realistic
+ * model, max pacing: 25 against 10 ms over 24 alternating rounds each, main-thread CPU per
+ * call-second 2.43 against 2.58 ms and engine / bare 0.92 against 0.90 on average; 50 against 25 ms
+ * over 12 rounds each, main-thread CPU per run 344 against 383 ms, its wake-ups 657 against 852,
+ * decoder preemptions 1,305 against 1,507, engine / bare 0.94 against 0.93 on average.
  */
-const SLICE_MS = 25;
+const SLICE_MS = 50;
 
 /** A 'cut' in a stream's queue: it is taken in turn with the audio around it. */
 const CUT = 'cut';
