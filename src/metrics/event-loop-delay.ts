@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type Histogram, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Event-loop delay over one window, in ms: how late the sampling timer fired, beyond its interval. */
 export interface LoopDelayWindow {
@@ -44,27 +44,28 @@ export class EventLoopDelay {
    * restarts its clock on reset: the first probe of a window sets the clock and records nothing.
    */
   take(): LoopDelayWindow {
-    const h = this.histogram;
-    const interval = this.sampleMs * 1e6;
-    const excess = (ns: number) => Math.max(0, ns - interval) / 1e6;
-    const window: LoopDelayWindow =
-      h.count === 0
-        ? { samples: 0, min: 0, max: 0, mean: 0, stddev: 0, p50: 0, p90: 0, p99: 0 }
-        : {
-            samples: h.count,
-            min: excess(h.min),
-            max: excess(h.max),
-            mean: excess(h.mean),
-            stddev: h.stddev / 1e6,
-            p50: excess(h.percentile(50)),
-            p90: excess(h.percentile(90)),
-            p99: excess(h.percentile(99)),
-          };
-    h.reset();
+    const window = delayWindow(this.histogram, this.sampleMs);
+    this.histogram.reset();
     return window;
   }
 
   stop(): void {
     this.histogram.disable();
   }
+}
+
+/** A histogram of probe intervals (ns) read as delays beyond `intervalMs`, in ms. */
+export function delayWindow(h: Histogram, intervalMs: number): LoopDelayWindow {
+  if (h.count === 0) return { samples: 0, min: 0, max: 0, mean: 0, stddev: 0, p50: 0, p90: 0, p99: 0 };
+  const excess = (ns: number) => Math.max(0, ns - intervalMs * 1e6) / 1e6;
+  return {
+    samples: h.count,
+    min: excess(h.min),
+    max: excess(h.max),
+    mean: excess(h.mean),
+    stddev: h.stddev / 1e6,
+    p50: excess(h.percentile(50)),
+    p90: excess(h.percentile(90)),
+    p99: excess(h.percentile(99)),
+  };
 }

@@ -3,7 +3,7 @@ import { metricsSchema } from '../config/schema.js';
 import { EventLoopDelay, type LoopDelayWindow } from './event-loop-delay.js';
 
 /** Default probe interval of the event-loop delay metrics (config `metrics.eventLoopSampleMs`). */
-export const EVENT_LOOP_SAMPLE_MS = metricsSchema.parse({}).eventLoopSampleMs;
+const EVENT_LOOP_SAMPLE_MS = metricsSchema.parse({}).eventLoopSampleMs;
 
 /** prom-client's event-loop delay statistics, which the engine exports from its own probe instead. */
 const LOOP_DELAY_STATS: ReadonlyArray<Exclude<keyof LoopDelayWindow, 'samples'>> = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'];

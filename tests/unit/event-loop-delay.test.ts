@@ -1,6 +1,7 @@
+import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventLoopDelay } from '../../src/metrics/event-loop-delay.js';
+import { EventLoopDelay, delayWindow } from '../../src/metrics/event-loop-delay.js';
 import { EngineMetrics } from '../../src/metrics/metrics.js';
 
 /** Holds the event loop for `ms` of wall time. */
@@ -20,14 +21,18 @@ describe('EventLoopDelay', () => {
   const probes: EventLoopDelay[] = [];
   afterEach(() => probes.splice(0).forEach((p) => p.stop()));
 
-  it('reads how late its timer fired, without the probe interval', async () => {
-    const probe = new EventLoopDelay(200);
-    probes.push(probe);
-    await sleep(1100);
-    const idle = probe.take();
-    expect(idle.samples).toBeGreaterThanOrEqual(2);
-    // A raw monitor would read >= 200 ms on every sample; a probe due while nothing runs is late by little.
-    expect(idle.p50).toBeLessThan(100);
+  it('reads each probe interval as the delay beyond it', () => {
+    // A real node histogram, recorded as monitorEventLoopDelay records: whole intervals, ns.
+    const h = createHistogram();
+    for (const ms of [200, 201, 203, 260]) h.record(ms * 1e6);
+    const window = delayWindow(h, 200);
+    expect(window.samples).toBe(4);
+    expect(window.min).toBeCloseTo(0, 1);
+    expect(window.max).toBeCloseTo(60, 0);
+    expect(window.p50).toBeGreaterThanOrEqual(1);
+    expect(window.p50).toBeLessThanOrEqual(3.1);
+    expect(window.p50).toBeLessThanOrEqual(window.p99);
+    expect(delayWindow(createHistogram(), 200)).toMatchObject({ samples: 0, max: 0, p99: 0 });
   });
 
   it('catches a blocked loop: the probe due during a 120 ms block fires at least 100 ms late', async () => {
