@@ -26,6 +26,7 @@ import { frames } from '../src/asr/tiny-model/call-script.js';
 import { CHURN, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
 import { median, mergeProgress, percentile, steadyRate, type Progress } from './stats.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
+import type { ChildProcess } from 'node:child_process';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
 
 interface Scenario {
@@ -139,9 +140,7 @@ const REDIS_URL = process.env.VOC_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
  * tens of percent over minutes, so each engine run is set against the bare runs around it, and the
  * median ratio is reported.
  */
-const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 5));
-/** Seconds of each call streamed through a new engine before a throughput run (warmUp). */
-const WARM_UP_SECONDS = 10;
+const ROUNDS = Math.max(1, Number(process.env.VOC_BENCH_ROUNDS ?? 7));
 
 async function main(): Promise<void> {
   const only = process.argv[2];
@@ -175,10 +174,21 @@ async function main(): Promise<void> {
         // of the bare runs on either side of it (a drift in the VM's speed cancels to first order).
         // The round with the median ratio is reported, with every ratio.
         const rounds: Array<{ result: ScenarioResult; ratio: number; steadyRatio: number; cpuRatio: number }> = [];
+        const calls = { ...scenario, calls: scenario.calls as number };
         let before = await runBareOf(scenario.model);
         for (let r = 0; r < ROUNDS; r++) {
           process.stderr.write(`bench: ${scenario.name} (round ${r + 1} of ${ROUNDS}) ...\n`);
-          const run = await runScenario({ ...scenario, calls: scenario.calls as number }, models[scenario.model], true);
+          // A new engine each round, warmed up right before its timed window. One engine kept for every
+          // round would sit idle during the bare runs, but it is not idle then (seen: 60-340 ms of its
+          // CPU inside a 5 s bare run, V8's memory reducer collecting the quiet heaps among it).
+          const engine = await startEngine(calls, models[scenario.model]);
+          let run: ScenarioResult;
+          try {
+            await warmUp(engine.httpPort, calls.calls, callFrames(calls));
+            run = await measure(engine, calls, 'timed', true);
+          } finally {
+            await stopEngine(engine);
+          }
           const after = await runBareOf(scenario.model);
           const bareRate = (before.partyAudioSecondsPerWallSecond + after.partyAudioSecondsPerWallSecond) / 2;
           const bareCpu = (before.cpuMsPerPartySecond + after.cpuMsPerPartySecond) / 2;
@@ -207,7 +217,12 @@ async function main(): Promise<void> {
         const realTimeCalls = own.length > 0 ? median(own.map((b) => b.realTimeCalls)) : (await runBareOf(scenario.model)).realTimeCalls;
         const calls = typeof scenario.calls === 'number' ? scenario.calls : Math.max(1, Math.ceil(scenario.calls.shareOfBare * realTimeCalls));
         process.stderr.write(`bench: ${scenario.name} ...\n`);
-        result = await runScenario({ ...scenario, calls }, models[scenario.model]);
+        const engine = await startEngine({ ...scenario, calls }, models[scenario.model]);
+        try {
+          result = await measure(engine, { ...scenario, calls }, 'run', false);
+        } finally {
+          await stopEngine(engine);
+        }
       }
       const calls = result.calls;
       process.stderr.write(
@@ -295,14 +310,17 @@ function concatInt16(parts: Int16Array[]): Int16Array {
 }
 
 /**
- * Streams WARM_UP_SECONDS of the same calls through a new engine, untimed, before a throughput run:
- * the engine is a long-running service, and its first calls after start also pay for compiling its
+ * Streams the run's own calls through a new engine once, untimed, before a throughput run: the
+ * engine is a long-running service, and its first calls after start also pay for compiling its
  * JavaScript (V8 optimizes the hot per-call paths on background threads as they run). Bare libvosk
  * is native code and has no such start-up, so a cold engine would be set against a warm reference.
+ * The whole calls, not a shorter batch: code that runs only later in a call (or often enough to be
+ * optimized only over a whole call) is then compiled before the timed window. Realistic model, 4
+ * calls, V8 optimizing compiles inside the timed window: 60 after 10 s calls, 45 after 30 s calls;
+ * CPU of V8's background threads over the window 220-250 against 160-190 ms.
  */
-async function warmUp(httpPort: number, scenario: Scenario & { calls: number }): Promise<void> {
-  const audio = frames(scriptedCall(WARM_UP_SECONDS), 8000, 100);
-  await Promise.all(Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `warm-up-${i}`, audio, 'max')));
+async function warmUp(httpPort: number, calls: number, audio: readonly Buffer[]): Promise<void> {
+  await Promise.all(Array.from({ length: calls }, (_, i) => streamCall(httpPort, `warm-up-${i}`, audio, 'max')));
 }
 
 /**
@@ -316,8 +334,16 @@ function collectHarnessGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** `warm`: a warm-up batch first (throughput runs, see warmUp); realtime runs measure the engine from its start, RSS included. */
-async function runScenario(scenario: Scenario & { calls: number }, modelDir: string, warm = false): Promise<ScenarioResult> {
+/** An engine under benchmark: its child process, on its own Redis key prefix. */
+interface BenchEngine {
+  child: ChildProcess;
+  ask: ReturnType<typeof forkEngine>['ask'];
+  httpPort: number;
+  prefix: string;
+}
+
+/** Starts the engine child for a scenario: the bench config, or config/voc.yaml's analytics ('shipped'). */
+async function startEngine(scenario: Scenario & { calls: number }, modelDir: string): Promise<BenchEngine> {
   const prefix = `vocbench:${scenario.name}:${Date.now()}`;
   // VOC_BENCH_NODE_ARGS passes node flags to the engine process only, e.g. "--cpu-prof --cpu-prof-dir=prof".
   const execArgv = process.env.VOC_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
@@ -345,84 +371,101 @@ async function runScenario(scenario: Scenario & { calls: number }, modelDir: str
       },
       'started',
     );
-    const httpPort = started.httpPort as number;
-    if (warm) await warmUp(httpPort, scenario);
-    const call = scriptedCall(scenario.callSeconds);
-    const callFrames = frames(call, 8000, scenario.pacing === 'realtime' ? 20 : 100);
-    // A Redis subscriber, as a consumer of alerts sees them (same clock as the clients below).
-    const subscriber = new Redis(REDIS_URL);
-    const alertsSeen: Array<{ callId: string; endMs: number; at: number }> = [];
-    subscriber.on('message', (_channel: string, json: string) => {
-      const at = performance.now();
-      const alert = JSON.parse(json) as { type: string; callId: string; endMs?: number };
-      if (alert.type === 'alert' && typeof alert.endMs === 'number') alertsSeen.push({ callId: alert.callId, endMs: alert.endMs, at });
-    });
-    await subscriber.subscribe(`${prefix}:alerts`);
-    const redisCpu = await redisCpuMs();
-    collectHarnessGarbage();
-    const clientCpu = process.cpuUsage();
-    const idle = await ask({ cmd: 'begin', loop: scenario.pacing === 'realtime' ? 'raw-1ms' : 'engine' }, 'begun');
-    // Party-seconds decoded over time (on this process's clock), for the steady-state rate.
-    const progress: Progress = [];
-    const sample = () =>
-      ask({ cmd: 'sample' }, 'sampled')
-        .then((reply) => void progress.push([performance.now(), reply.decodedSeconds as number]))
-        .catch(() => undefined);
-    const sampler = setInterval(() => void sample(), scenario.pacing === 'max' ? 50 : 250);
-    const t0 = performance.now();
-    const outcomes = await Promise.all(
-      Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${i}`, callFrames, scenario.pacing)),
-    );
-    const wallSeconds = (performance.now() - t0) / 1000;
-    const clientCpuUsed = process.cpuUsage(clientCpu);
-    const redisCpuUsed = (await redisCpuMs()) - redisCpu;
-    clearInterval(sampler);
-    await sample();
-    await new Promise((r) => setTimeout(r, 200)); // the last alerts' pub/sub messages
-    subscriber.disconnect();
-    const sentAt = new Map(outcomes.map((o) => [o.callId, o.firstFrameAt]));
-    const latencies = alertsSeen
-      .filter((a) => sentAt.get(a.callId) !== undefined)
-      .map((a) => a.at - (sentAt.get(a.callId)! + a.endMs))
-      .sort((x, y) => x - y);
-    const end = await ask({ cmd: 'end' }, 'ended');
-    const callAudioSeconds = scenario.calls * (call.durationMs / 1000);
-    const cpuMs = (end.cpuUserMs as number) + (end.cpuSystemMs as number);
-    const admitted = outcomes.filter((o) => !o.refused).length;
-    const peakRss = end.peakRss as number;
-    const idleRss = idle.rss as number;
-    return {
-      ...scenario,
-      wallSeconds: round(wallSeconds),
-      callAudioSeconds,
-      callAudioSecondsPerWallSecond: round(callAudioSeconds / wallSeconds),
-      partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
-      steadyPartyAudioSecondsPerWallSecond: round(steadyRate(progress)),
-      eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
-      eventLoopMeasure: end.eventLoopMeasure as string,
-      exportedEventLoopDelayMs: end.exportedEventLoopDelayMs as ScenarioResult['exportedEventLoopDelayMs'],
-      cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
-      mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
-      mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
-      neighbourCpuMsPerCallSecond: { clients: round((clientCpuUsed.user + clientCpuUsed.system) / 1000 / callAudioSeconds), redis: round(redisCpuUsed / callAudioSeconds) },
-      cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
-      warmedUp: warm,
-      idleRssMb: round(idleRss / 2 ** 20),
-      peakRssMb: round(peakRss / 2 ** 20),
-      rssPerCallMb: round((peakRss - idleRss) / 2 ** 20 / scenario.calls),
-      droppedAudioSeconds: round(end.droppedAudioSeconds as number),
-      streamsLent: end.streamsLent as number,
-      finalTranscripts: outcomes.reduce((a, o) => a + o.finals, 0),
-      alerts: outcomes.reduce((a, o) => a + o.alerts, 0),
-      ...(scenario.pacing === 'realtime' && latencies.length > 0
-        ? { alertLatencyMs: { p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)), count: latencies.length } }
-        : {}),
-      refusedCalls: scenario.calls - admitted,
-    };
-  } finally {
+    return { child, ask, httpPort: started.httpPort as number, prefix };
+  } catch (err) {
     await exitEngine(child);
-    await deleteKeys(REDIS_URL, prefix);
+    throw err;
   }
+}
+
+async function stopEngine(engine: BenchEngine): Promise<void> {
+  await exitEngine(engine.child);
+  await deleteKeys(REDIS_URL, engine.prefix);
+}
+
+/** The scenario's calls as WebSocket frames: 20 ms frames for realtime pacing, 100 ms for max. */
+function callFrames(scenario: Scenario): Buffer[] {
+  return frames(scriptedCall(scenario.callSeconds), 8000, scenario.pacing === 'realtime' ? 20 : 100);
+}
+
+/**
+ * One timed window: the scenario's calls through a running engine (call ids `<name>-<label>-<i>`).
+ * `warmedUp`: the engine has taken calls before (throughput rounds, see warmUp); realtime runs
+ * measure it from its start, RSS included.
+ */
+async function measure(engine: BenchEngine, scenario: Scenario & { calls: number }, label: string, warmedUp: boolean): Promise<ScenarioResult> {
+  const { ask, httpPort, prefix } = engine;
+  const audio = callFrames(scenario);
+  // A Redis subscriber, as a consumer of alerts sees them (same clock as the clients below).
+  const subscriber = new Redis(REDIS_URL);
+  const alertsSeen: Array<{ callId: string; endMs: number; at: number }> = [];
+  subscriber.on('message', (_channel: string, json: string) => {
+    const at = performance.now();
+    const alert = JSON.parse(json) as { type: string; callId: string; endMs?: number };
+    if (alert.type === 'alert' && typeof alert.endMs === 'number') alertsSeen.push({ callId: alert.callId, endMs: alert.endMs, at });
+  });
+  await subscriber.subscribe(`${prefix}:alerts`);
+  const redisCpu = await redisCpuMs();
+  collectHarnessGarbage();
+  const clientCpu = process.cpuUsage();
+  const idle = await ask({ cmd: 'begin', loop: scenario.pacing === 'realtime' ? 'raw-1ms' : 'engine' }, 'begun');
+  // Party-seconds decoded over time (on this process's clock), for the steady-state rate.
+  const progress: Progress = [];
+  const sample = () =>
+    ask({ cmd: 'sample' }, 'sampled')
+      .then((reply) => void progress.push([performance.now(), reply.decodedSeconds as number]))
+      .catch(() => undefined);
+  const sampler = setInterval(() => void sample(), scenario.pacing === 'max' ? 50 : 250);
+  const t0 = performance.now();
+  const outcomes = await Promise.all(
+    Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${label}-${i}`, audio, scenario.pacing)),
+  );
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const clientCpuUsed = process.cpuUsage(clientCpu);
+  const redisCpuUsed = (await redisCpuMs()) - redisCpu;
+  clearInterval(sampler);
+  await sample();
+  await new Promise((r) => setTimeout(r, 200)); // the last alerts' pub/sub messages
+  subscriber.disconnect();
+  const sentAt = new Map(outcomes.map((o) => [o.callId, o.firstFrameAt]));
+  const latencies = alertsSeen
+    .filter((a) => sentAt.get(a.callId) !== undefined)
+    .map((a) => a.at - (sentAt.get(a.callId)! + a.endMs))
+    .sort((x, y) => x - y);
+  const end = await ask({ cmd: 'end' }, 'ended');
+  const callAudioSeconds = scenario.calls * scenario.callSeconds;
+  const cpuMs = (end.cpuUserMs as number) + (end.cpuSystemMs as number);
+  const admitted = outcomes.filter((o) => !o.refused).length;
+  const peakRss = end.peakRss as number;
+  const idleRss = idle.rss as number;
+  return {
+    ...scenario,
+    wallSeconds: round(wallSeconds),
+    callAudioSeconds,
+    callAudioSecondsPerWallSecond: round(callAudioSeconds / wallSeconds),
+    partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
+    steadyPartyAudioSecondsPerWallSecond: round(steadyRate(progress)),
+    eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
+    eventLoopMeasure: end.eventLoopMeasure as string,
+    exportedEventLoopDelayMs: end.exportedEventLoopDelayMs as ScenarioResult['exportedEventLoopDelayMs'],
+    cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
+    mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
+    mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
+    neighbourCpuMsPerCallSecond: { clients: round((clientCpuUsed.user + clientCpuUsed.system) / 1000 / callAudioSeconds), redis: round(redisCpuUsed / callAudioSeconds) },
+    cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
+    warmedUp,
+    idleRssMb: round(idleRss / 2 ** 20),
+    peakRssMb: round(peakRss / 2 ** 20),
+    rssPerCallMb: round((peakRss - idleRss) / 2 ** 20 / scenario.calls),
+    droppedAudioSeconds: round(end.droppedAudioSeconds as number),
+    streamsLent: end.streamsLent as number,
+    finalTranscripts: outcomes.reduce((a, o) => a + o.finals, 0),
+    alerts: outcomes.reduce((a, o) => a + o.alerts, 0),
+    ...(scenario.pacing === 'realtime' && latencies.length > 0
+      ? { alertLatencyMs: { p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)), count: latencies.length } }
+      : {}),
+    refusedCalls: scenario.calls - admitted,
+  };
 }
 
 /** VOC_BENCH_ASR: asr settings (JSON) for every engine scenario, e.g. '{"workers":4}' or '{"rebalanceGapMs":0}'. */

@@ -82,10 +82,13 @@ process.on('message', (raw: Command) => {
         lentAtBegin = await counter('asrStreamsLent');
         send({ ok: 'begun', rss: peakRss });
         return;
-      case 'sample':
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        send({ ok: 'sampled', rss: process.memoryUsage().rss, decodedSeconds: (await counter('audioDecodedSeconds')) - decodedAtBegin });
+      case 'sample': {
+        // rss() alone: memoryUsage() also walks the V8 heap's spaces, on the thread being measured.
+        const rss = process.memoryUsage.rss();
+        peakRss = Math.max(peakRss, rss);
+        send({ ok: 'sampled', rss, decodedSeconds: (await counter('audioDecodedSeconds')) - decodedAtBegin });
         return;
+      }
       case 'end': {
         loopDelay.disable();
         const engineLoop = service?.metrics.eventLoopDelay?.take();
