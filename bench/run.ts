@@ -24,7 +24,7 @@ import { MODEL_SAMPLE_RATE } from '../src/asr/tiny-model/vocabulary.js';
 import { CallAudioDecoder } from '../src/audio/call-audio-decoder.js';
 import { frames } from '../src/asr/tiny-model/call-script.js';
 import { CHURN, ROOT, scriptedCall, shippedConfig, streamCall } from './calls.js';
-import { median, mergeProgress, percentile, steadyRate, type Progress } from './stats.js';
+import { meanInterval, median, mergeProgress, percentile, steadyRate, type Progress } from './stats.js';
 import { deleteKeys, exitEngine, forkEngine } from './child-ipc.js';
 import type { ChildProcess } from 'node:child_process';
 import { generateTinyModel } from '../src/asr/tiny-model/generate.js';
@@ -59,6 +59,8 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   cpuEfficiencyToBare?: number;
   /** Each round's engine / bare throughput (against the mean of the bare runs just before and after); engineToBare is their median. */
   engineToBareRounds?: number[];
+  /** The rounds' mean ratio and its 95 % confidence interval (Student's t): what the rounds can tell apart. */
+  engineToBareMean?: { mean: number; low: number; high: number };
   /** Decoding rate while all calls were in full swing (10-90 % of the audio decoded), party-s per s. */
   steadyPartyAudioSecondsPerWallSecond: number;
   /** The same against bare libvosk's steady rate, median over rounds (throughput scenarios). */
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
           engineToBare: round(median(ratios)),
           cpuEfficiencyToBare: round(median(rounds.map((x) => x.cpuRatio))),
           engineToBareRounds: ratios.map(round),
+          engineToBareMean: roundInterval(meanInterval(ratios)),
           steadyEngineToBare: round(median(steadyRatios)),
           steadyEngineToBareRounds: steadyRatios.map(round),
         };
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
       }
       const calls = result.calls;
       process.stderr.write(
-        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; steady state ${result.steadyEngineToBare} x, rounds ${result.steadyEngineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms (${result.eventLoopMeasure}; exported metric ${result.exportedEventLoopDelayMs?.p99.toFixed(1)} ms), clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
+        `  ${calls} calls: ${result.callAudioSecondsPerWallSecond.toFixed(1)} call-s/s${result.engineToBare !== undefined ? ` (${result.engineToBare} x bare, median of rounds ${result.engineToBareRounds!.join(' / ')}; mean ${result.engineToBareMean!.mean}, 95 % interval ${result.engineToBareMean!.low}-${result.engineToBareMean!.high}; steady state ${result.steadyEngineToBare} x, rounds ${result.steadyEngineToBareRounds!.join(' / ')}; CPU per party-s ${result.cpuEfficiencyToBare} x)` : ''}, loop p99 ${result.eventLoopDelayMs.p99.toFixed(1)} ms (${result.eventLoopMeasure}; exported metric ${result.exportedEventLoopDelayMs?.p99.toFixed(1)} ms), clients ${result.neighbourCpuMsPerCallSecond.clients} / redis ${result.neighbourCpuMsPerCallSecond.redis} ms CPU per call-s, cpu ${(result.cpuShare * 100).toFixed(0)} %, main ${result.mainThreadMsPerCallSecond.toFixed(1)} ms busy / ${result.mainThreadCpuMsPerCallSecond.toFixed(1)} ms CPU per call-s, ${result.rssPerCallMb.toFixed(1)} MB/call, dropped ${result.droppedAudioSeconds.toFixed(1)} s, ${result.streamsLent} lent${result.alertLatencyMs ? `, alert p50 ${result.alertLatencyMs.p50} p99 ${result.alertLatencyMs.p99} ms` : ''}\n`,
       );
       results.push(result);
     }
@@ -491,6 +494,10 @@ async function redisCpuMs(): Promise<number> {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+function roundInterval(i: { mean: number; low: number; high: number }): { mean: number; low: number; high: number } {
+  return { mean: round(i.mean), low: round(i.low), high: round(i.high) };
 }
 
 await main();

@@ -7,6 +7,40 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Student's t, 97.5 % quantile, by degrees of freedom (a missing df takes the next lower one: wider). */
+const T_975: Array<[df: number, t: number]> = [
+  [1, 12.706],
+  [2, 4.303],
+  [3, 3.182],
+  [4, 2.776],
+  [5, 2.571],
+  [6, 2.447],
+  [7, 2.365],
+  [8, 2.306],
+  [9, 2.262],
+  [10, 2.228],
+  [12, 2.179],
+  [15, 2.131],
+  [20, 2.086],
+  [30, 2.042],
+  [60, 2.0],
+  [120, 1.98],
+];
+
+/**
+ * Mean of `values` and the 95 % confidence interval of that mean (Student's t on the sample's
+ * standard deviation): how far a run's rounds pin down the ratio they measure. One value: no interval.
+ */
+export function meanInterval(values: number[]): { mean: number; low: number; high: number } {
+  const n = values.length;
+  const mean = n > 0 ? values.reduce((a, v) => a + v, 0) / n : 0;
+  if (n < 2) return { mean, low: mean, high: mean };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const t = T_975.filter(([df]) => df <= n - 1).at(-1)![1];
+  const half = (t * Math.sqrt(variance)) / Math.sqrt(n);
+  return { mean, low: mean - half, high: mean + half };
+}
+
 /** The `q` quantile of already sorted values (nearest rank, 0 when empty). */
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
