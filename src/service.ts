@@ -172,6 +172,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await closeRedis(redis, grace);
       await asr.close();
       rules.close();
+      // The event-loop probe wakes the loop every eventLoopSampleMs; it is ours to stop only when we made the metrics.
+      if (!options.metrics) metrics.eventLoopDelay?.stop();
     }
     return result;
   };
