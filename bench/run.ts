@@ -177,6 +177,7 @@ async function main(): Promise<void> {
         // The round with the median ratio is reported, with every ratio.
         const rounds: Array<{ result: ScenarioResult; ratio: number; steadyRatio: number; cpuRatio: number }> = [];
         const calls = { ...scenario, calls: scenario.calls as number };
+        const audio = callFrames(calls);
         let before = await runBareOf(scenario.model);
         for (let r = 0; r < ROUNDS; r++) {
           process.stderr.write(`bench: ${scenario.name} (round ${r + 1} of ${ROUNDS}) ...\n`);
@@ -186,8 +187,8 @@ async function main(): Promise<void> {
           const engine = await startEngine(calls, models[scenario.model]);
           let run: ScenarioResult;
           try {
-            await warmUp(engine.httpPort, calls.calls, callFrames(calls));
-            run = await measure(engine, calls, 'timed', true);
+            await warmUp(engine.httpPort, calls.calls, audio);
+            run = await measure(engine, calls, audio, 'timed', true);
           } finally {
             await stopEngine(engine);
           }
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
         process.stderr.write(`bench: ${scenario.name} ...\n`);
         const engine = await startEngine({ ...scenario, calls }, models[scenario.model]);
         try {
-          result = await measure(engine, { ...scenario, calls }, 'run', false);
+          result = await measure(engine, { ...scenario, calls }, callFrames(scenario), 'run', false);
         } finally {
           await stopEngine(engine);
         }
@@ -392,13 +393,18 @@ function callFrames(scenario: Scenario): Buffer[] {
 }
 
 /**
- * One timed window: the scenario's calls through a running engine (call ids `<name>-<label>-<i>`).
+ * One timed window: the scenario's calls (`audio`, from callFrames) through a running engine (call ids `<name>-<label>-<i>`).
  * `warmedUp`: the engine has taken calls before (throughput rounds, see warmUp); realtime runs
  * measure it from its start, RSS included.
  */
-async function measure(engine: BenchEngine, scenario: Scenario & { calls: number }, label: string, warmedUp: boolean): Promise<ScenarioResult> {
+async function measure(
+  engine: BenchEngine,
+  scenario: Scenario & { calls: number },
+  audio: readonly Buffer[],
+  label: string,
+  warmedUp: boolean,
+): Promise<ScenarioResult> {
   const { ask, httpPort, prefix } = engine;
-  const audio = callFrames(scenario);
   // A Redis subscriber, as a consumer of alerts sees them (same clock as the clients below).
   const subscriber = new Redis(REDIS_URL);
   const alertsSeen: Array<{ callId: string; endMs: number; at: number }> = [];
