@@ -85,7 +85,7 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
    * bench's own process (the WebSocket clients and the Redis subscriber) and the Redis server (INFO cpu).
    */
   neighbourCpuMsPerCallSecond: { clients: number; redis: number };
-  /** A warm-up batch ran first (throughput runs): idle RSS is then the warmed engine's, so RSS per call reads lower than from a cold start. */
+  /** Warm-up calls ran first (throughput runs): idle RSS is then the warmed engine's, so RSS per call reads lower than from a cold start. */
   warmedUp: boolean;
   idleRssMb: number;
   peakRssMb: number;
@@ -314,17 +314,29 @@ function concatInt16(parts: Int16Array[]): Int16Array {
 }
 
 /**
- * Streams the run's own calls through a new engine once, untimed, before a throughput run: the
- * engine is a long-running service, and its first calls after start also pay for compiling its
- * JavaScript (V8 optimizes the hot per-call paths on background threads as they run). Bare libvosk
- * is native code and has no such start-up, so a cold engine would be set against a warm reference.
- * The whole calls, not a shorter batch: code that runs only later in a call (or often enough to be
- * optimized only over a whole call) is then compiled before the timed window. Realistic model, 4
- * calls, V8 optimizing compiles inside the timed window: 60 after 10 s calls, 45 after 30 s calls;
- * CPU of V8's background threads over the window 220-250 against 160-190 ms.
+ * V8 settles after about this many calls through a fresh engine: warm-up batches (the scenario's own
+ * calls) run until at least this many have gone through. Realistic model, 4 calls a batch, V8
+ * optimizing compiles inside the timed window, and their background-thread CPU: 45 and 285 ms after
+ * one batch, 28 and 219 ms after two, 12 and 34 ms after four. What still compiles after one batch
+ * is re-optimization after deopts the first calls cause ("wrong map" on the per-call session and
+ * audio objects while V8 finishes sizing their shapes, and on the pool and socket code seeing new
+ * calls), a fresh process's start-up cost rather than one every call pays.
+ */
+const WARM_UP_CALLS = 16;
+
+/**
+ * Streams the run's own calls through a new engine, untimed, before a throughput run: the engine is
+ * a long-running service, and its first calls after start also pay for compiling its JavaScript (V8
+ * optimizes the hot per-call paths on background threads as they run). Bare libvosk is native code
+ * and has no such start-up, so a cold engine would be set against a warm reference. Whole calls, not
+ * shorter ones: code that runs only later in a call (or often enough to be optimized only over a
+ * whole call) is then compiled before the timed window (one batch of 10 s calls left 60 compiles
+ * in the window, of 30 s calls 45). Batches of the scenario's size, WARM_UP_CALLS calls at least.
  */
 async function warmUp(httpPort: number, calls: number, audio: readonly Buffer[]): Promise<void> {
-  await Promise.all(Array.from({ length: calls }, (_, i) => streamCall(httpPort, `warm-up-${i}`, audio, 'max')));
+  for (let batch = 0; batch * calls < WARM_UP_CALLS; batch++) {
+    await Promise.all(Array.from({ length: calls }, (_, i) => streamCall(httpPort, `warm-up-${batch}-${i}`, audio, 'max')));
+  }
 }
 
 /**
