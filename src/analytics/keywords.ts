@@ -1,4 +1,5 @@
-import { concat, concatMap, defer } from 'rxjs';
+import { concat, defer } from 'rxjs';
+import { expandSync } from './expand-sync.js';
 import type { KeywordCategory } from '../config/schema.js';
 import type { TranscriptEvent } from '../events/schema.js';
 import type { KeywordOptions } from './options.js';
@@ -109,6 +110,6 @@ export function createKeywordDetector(categories: readonly KeywordCategory[], op
         out.push({ kind: 'summary', section: 'keywords', value: summary });
         return out;
       };
-      return concat(streams.transcripts$.pipe(concatMap(onTranscript)), defer(atEnd));
+      return concat(streams.transcripts$.pipe(expandSync(onTranscript)), defer(atEnd));
     });
 }

@@ -272,6 +272,14 @@ describe('partials', () => {
     expect(alerts(feed(e, [final('customer', 1, 'supervisor now', 4000)]))).toMatchObject([{ key: 'category/escalation' }]);
   });
 
+  it('withdraw at the next audio clock tick once a revised partial drops the phrase', () => {
+    const e = engine(yaml);
+    feed(e, [{ clockMs: 500 }, partial('customer', 0, 'get me a supervisor', 1000)]);
+    expect(withdrawals(feed(e, [partial('customer', 0, 'get me a super', 1000)]))).toEqual([]);
+    expect(withdrawals(feed(e, [{ clockMs: 3000 }]))).toEqual(['category/escalation']);
+    expect(withdrawals(feed(e, [{ clockMs: 3200 }]))).toEqual([]); // once
+  });
+
   it('never raise from a partial without word timings, or when partials are off', () => {
     expect(alerts(feed(engine(yaml), [partial('customer', 0, 'supervisor', 0, false)]))).toEqual([]);
     expect(alerts(feed(engine(yaml, { partials: false }), [partial('customer', 0, 'supervisor', 0)]))).toEqual([]);

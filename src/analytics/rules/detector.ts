@@ -1,5 +1,6 @@
-import { concat, concatMap, defer, EMPTY, map, merge, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, map, merge, type Observable } from 'rxjs';
 import { samplesToMs } from '../../audio/format.js';
+import { expandSync } from '../expand-sync.js';
 import type { AnalyticsOptions } from '../options.js';
 import type { CallStreams, DetectorOutput, MeasureEvent } from '../types.js';
 import type { RuleSetSnapshot } from './compile.js';
@@ -50,6 +51,6 @@ export function createRulesDetector(
             return [];
         }
       };
-      return concat(inputs$.pipe(concatMap(handle)), defer(() => engine.end(durationMs)));
+      return concat(inputs$.pipe(expandSync(handle)), defer(() => engine.end(durationMs)));
     });
 }

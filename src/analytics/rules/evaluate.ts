@@ -78,6 +78,9 @@ export class CallRuleEngine {
   private readonly alertedChecks = new Set<string>();
   private clockMs = 0;
   private lastClockEvalMs = 0;
+  /** Where windows and deadlines end, ascending (clockBoundaries), and the first the clock has not yet passed. */
+  private readonly boundaries: readonly number[];
+  private nextBoundary = 0;
   private ended = false;
   private durationMs: number | undefined;
   /** The drivers last reported (a 'driver' output is emitted when they change). */
@@ -90,6 +93,7 @@ export class CallRuleEngine {
     private readonly scorecard: { enabled: boolean; passScore: number },
   ) {
     for (const c of rules.categories) this.states.set(c.name, { status: 'none' });
+    this.boundaries = clockBoundaries(rules);
     this.driverCategories = new Set(rules.drivers.map((d) => d.category));
   }
 
@@ -145,12 +149,32 @@ export class CallRuleEngine {
     this.finals.set(leafId, list);
   }
 
-  /** The audio received so far reaches `ms` (ms from call start). Evaluated every 100 ms of audio. */
+  /**
+   * The audio received so far reaches `ms` (ms from call start). Looked at every 100 ms of audio, and
+   * evaluated then only when the clock alone can change an outcome (clockMayDecide): it arrives with
+   * every audio message of every call, and most ticks of most calls can decide nothing.
+   */
   onAudioTime(ms: number): DetectorOutput[] {
     this.clockMs = Math.max(this.clockMs, ms);
     if (this.clockMs - this.lastClockEvalMs < 100) return [];
     this.lastClockEvalMs = this.clockMs;
-    return this.evaluate('clock');
+    return this.clockMayDecide() ? this.evaluate('clock') : [];
+  }
+
+  /**
+   * Without a new transcript or measure, an evaluation can only differ from the last one when a
+   * window or deadline has closed since (the clock passed its end by decisionLagMs), or when a
+   * tentative alert is waiting: the first evaluation that is not a partial's confirms or withdraws it.
+   */
+  private clockMayDecide(): boolean {
+    let passed = false;
+    while (this.nextBoundary < this.boundaries.length && this.clockMs >= this.boundaries[this.nextBoundary]! + this.options.decisionLagMs) {
+      this.nextBoundary++;
+      passed = true;
+    }
+    if (passed) return true;
+    for (const category of this.rules.categories) if (this.states.get(category.name)?.status === 'tentative') return true;
+    return false;
   }
 
   /** The call ended: decide everything, then the 'categories' and 'scorecard' summary sections. */
@@ -435,6 +459,25 @@ function measureMatches(leaf: MeasureLeaf, m: MeasureEvent): boolean {
   if (leaf.max !== undefined && !(m.value <= leaf.max)) return false;
   if (leaf.minDurationMs !== undefined && m.endMs - m.startMs < leaf.minDurationMs) return false;
   return true;
+}
+
+/**
+ * The call times at which the audio clock alone can close something: the fixed ends of rule windows
+ * (firstMs, endMs; windows relative to the call's length close only at its end) and check deadlines.
+ */
+function clockBoundaries(rules: RuleSetSnapshot): number[] {
+  const ends = new Set<number>();
+  const addWindow = (window: RuleWindow | undefined): void => {
+    if (window?.firstMs !== undefined) ends.add(window.firstMs);
+    if (window?.endMs !== undefined) ends.add(window.endMs);
+  };
+  const visit = (node: RuleNode): void => {
+    if (node.kind === 'group') node.children.forEach(visit);
+    else addWindow(node.window);
+  };
+  for (const category of rules.categories) visit(category.root);
+  for (const check of rules.scorecard?.checks ?? []) if (check.deadlineMs !== undefined) ends.add(check.deadlineMs);
+  return [...ends].sort((a, b) => a - b);
 }
 
 /** The window of the first windowed leaf (where an absence-only match is placed). */
