@@ -40,6 +40,9 @@ export class EngineMetrics {
   readonly consoleClients: Gauge;
   readonly consoleSlowClients: Counter;
 
+  /** Received audio not yet added to audioReceivedSeconds, by protocol (see addAudioReceived). */
+  private readonly receivedPending = new Map<string, { seconds: number }>();
+
   /** The event-loop delay probe behind voc_nodejs_eventloop_lag_*_seconds (undefined without the defaults). */
   readonly eventLoopDelay: EventLoopDelay | undefined;
 
@@ -82,11 +85,18 @@ export class EngineMetrics {
       labelNames: ['protocol', 'end_reason'],
       registers,
     });
+    const receivedPending = this.receivedPending;
     this.audioReceivedSeconds = new Counter({
       name: 'voc_audio_received_seconds_total',
       help: 'Seconds of per-party audio received from clients',
       labelNames: ['protocol'],
       registers,
+      collect() {
+        for (const [protocol, pending] of receivedPending) {
+          if (pending.seconds > 0) this.inc({ protocol }, pending.seconds);
+          pending.seconds = 0;
+        }
+      },
     });
     this.audioDecodedSeconds = new Counter({
       name: 'voc_audio_decoded_seconds_total',
@@ -198,5 +208,16 @@ export class EngineMetrics {
       labelNames: ['reason'],
       registers,
     });
+  }
+
+  /**
+   * Counts received audio into voc_audio_received_seconds_total. It comes with every audio message of
+   * every call: a labelled inc() builds and hashes a label set each time, the largest allocation left
+   * per message at 200 calls, so it is summed here and added when the counter is read (scrape, stats).
+   */
+  addAudioReceived(protocol: string, seconds: number): void {
+    let pending = this.receivedPending.get(protocol);
+    if (!pending) this.receivedPending.set(protocol, (pending = { seconds: 0 }));
+    pending.seconds += seconds;
   }
 }

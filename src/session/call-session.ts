@@ -286,7 +286,7 @@ export class LiveCallSession implements CallSession {
       if (!state || t.samples === 0) continue;
       state.receivedSamples += t.samples;
       state.droppedModelSamples += t.droppedModelSamples;
-      this.deps.metrics.audioReceivedSeconds.inc({ protocol: this.start.protocol }, t.samples / rate);
+      this.deps.metrics.addAudioReceived(this.start.protocol, t.samples / rate);
       this.audio.next({ party: t.party, samples: NO_SAMPLES, sampleRate: rate, startSample: t.startSample + t.samples });
     }
   }
