@@ -20,8 +20,8 @@ interface Party {
 }
 
 /**
- * A call's audio on the main thread: only validation and accounting. The wire bytes go, in a buffer
- * the worker takes over (transferred, not cloned), to the ASR worker its recognizers are pinned to,
+ * A call's audio on the main thread: only validation and accounting. The wire bytes go, copied once
+ * into the buffer the next batch to that worker carries (Outbox.copyIn), to the ASR worker its recognizers are pinned to,
  * which decodes, resamples, rechunks them into the recognizers and runs the acoustic measures
  * (asr-worker.ts). Each party's share is charged to its recognizer's queue here, before sending, so
  * flow control (queuedMs) and the drop policy (maxQueueMs) work as with audio written directly;
@@ -75,7 +75,7 @@ export class WorkerCallAudio implements CallAudio, CallSink {
     if (bytes.length === 0 || this.ended) return [];
     const samples = bytes.length / frameBytes;
     const taken = this.parties.map((p) => this.take(p, samples));
-    this.pool.wire(this.call, -1, owned(bytes), taken.map((t) => t.droppedModelSamples === 0));
+    this.pool.wire(this.call, -1, bytes, taken.map((t) => t.droppedModelSamples === 0));
     return taken;
   }
 
@@ -87,7 +87,7 @@ export class WorkerCallAudio implements CallAudio, CallSink {
     if (bytes.length === 0 || this.ended) return { party, samples: 0, startSample: p.position, droppedModelSamples: 0 };
     const taken = this.take(p, bytes.length / this.bytesPerSample);
     const index = this.parties.indexOf(p);
-    this.pool.wire(this.call, index, owned(bytes), this.parties.map((_, i) => i === index && taken.droppedModelSamples === 0));
+    this.pool.wire(this.call, index, bytes, this.parties.map((_, i) => i === index && taken.droppedModelSamples === 0));
     return taken;
   }
 
@@ -142,13 +142,4 @@ export class WorkerCallAudio implements CallAudio, CallSink {
     const admitted = p.stream.admit(modelSamples);
     return { party: p.name, samples, startSample, droppedModelSamples: admitted ? 0 : modelSamples };
   }
-}
-
-/**
- * The bytes in a buffer of their own, to transfer. Wire bytes are views of socket or pool buffers
- * that hold other data, so they are copied once here (what postMessage would do anyway); the copy
- * then moves to the worker, and nothing crosses back.
- */
-function owned(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
 }

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/asr/worker/outbox.js';
 
-type Message = { n: number; samples?: Int16Array };
+type Message = { n: number; samples?: Int16Array; bytes?: Uint8Array };
 
 /** Every batch the far end of the channel receives, in arrival order. */
 function receiver(port: MessagePort): Message[][] {
@@ -49,5 +49,26 @@ describe('Outbox', () => {
     outbox.flush(); // nothing queued: nothing sent
     await nextTurn();
     expect(batches.map((b) => b.map((m) => m.n))).toEqual([[1], [2], [3]]);
+  });
+
+  it('carries copyIn() bytes in the batch: intact, aligned, the caller bytes untouched, however many', async () => {
+    channel = new MessageChannel();
+    const batches = receiver(channel.port2);
+    const outbox = new Outbox<Message>(channel.port1);
+    const frame = (n: number, length: number) => Uint8Array.from({ length }, (_, i) => (n * 31 + i) & 0xff);
+    const sent: Uint8Array[] = [];
+    // 320-byte frames past one 16 KB buffer, an odd size, and one larger than a buffer.
+    for (let n = 0; n < 60; n++) sent.push(frame(n, n === 7 ? 161 : 320));
+    sent.push(frame(60, 40_000));
+    sent.forEach((bytes, n) => outbox.post({ n, bytes: outbox.copyIn(bytes) }));
+    expect(sent[0]!.byteLength).toBe(320); // the caller's bytes stay usable
+    await nextTurn();
+    expect(batches).toHaveLength(1);
+    const got = batches[0]!;
+    expect(got.map((m) => Array.from(m.bytes!))).toEqual(sent.map((b) => Array.from(b)));
+    expect(got.every((m) => m.bytes!.byteOffset % 8 === 0)).toBe(true);
+    const buffers = new Set(got.map((m) => m.bytes!.buffer));
+    expect(buffers.size).toBeGreaterThan(1);
+    expect(buffers.size).toBeLessThan(5); // a few shared buffers, not one per message
   });
 });

@@ -1,5 +1,8 @@
 import type { Transferable } from 'node:worker_threads';
 
+/** Size of the buffers copyIn() fills: 16 KB holds 50 stereo 20 ms frames of 8 kHz G.711. */
+const ARENA_BYTES = 16 * 1024;
+
 /** Where an Outbox's batches go: a Worker (from the main thread) or a worker's parentPort. */
 export interface MessageTarget {
   postMessage(value: unknown, transferList?: readonly Transferable[]): void;
@@ -21,8 +24,31 @@ export class Outbox<T> {
   private messages: T[] = [];
   private transfer: ArrayBuffer[] = [];
   private pending: NodeJS.Immediate | undefined;
+  /** This batch's buffer for copyIn(), and how much of it is used. */
+  private arena: Uint8Array | undefined;
+  private arenaUsed = 0;
 
   constructor(private readonly target: MessageTarget) {}
+
+  /**
+   * A copy of `bytes` to put in a message of this batch: a view into one buffer the batch carries
+   * (views of one transferred buffer arrive as views of its single copy on the other side). Why:
+   * a buffer of its own per message meant, at 200 live calls, ten thousand ArrayBuffers a second
+   * allocated, transferred one by one and swept by both threads' scavenges; now it is one per
+   * ARENA_BYTES of audio a turn. Views start 8-byte aligned, so typed arrays over them need no copy.
+   */
+  copyIn(bytes: Uint8Array): Uint8Array {
+    let start = (this.arenaUsed + 7) & ~7;
+    if (!this.arena || start + bytes.length > this.arena.length) {
+      // allocUnsafeSlow: a buffer of its own (transferable, not a slice of Node's pool), not zero-filled.
+      this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, bytes.length));
+      this.transfer.push(this.arena.buffer as ArrayBuffer);
+      start = 0;
+    }
+    this.arena.set(bytes, start);
+    this.arenaUsed = start + bytes.length;
+    return new Uint8Array(this.arena.buffer, this.arena.byteOffset + start, bytes.length);
+  }
 
   /** Queues `message`; `buffer` moves with it (the sender must not touch it again). */
   post(message: T, buffer?: ArrayBuffer): void {
@@ -39,6 +65,8 @@ export class Outbox<T> {
     const { messages, transfer } = this;
     this.messages = [];
     this.transfer = [];
+    this.arena = undefined; // it moves with this batch
+    this.arenaUsed = 0;
     this.target.postMessage(messages, transfer);
   }
 }

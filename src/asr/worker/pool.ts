@@ -224,9 +224,10 @@ export class AsrWorkerPool {
     return call;
   }
 
-  /** Wire audio of a call; `bytes` moves to the worker (its buffer is transferred: the caller must own all of it). */
+  /** Wire audio of a call, copied into the worker's next batch (the caller keeps `bytes`). */
   wire(call: number, party: number, bytes: Uint8Array, feed: boolean[]): void {
-    this.callSlot(call)?.outbox.post({ type: 'wire', call, party, bytes, feed }, bytes.buffer as ArrayBuffer);
+    const slot = this.callSlot(call);
+    slot?.outbox.post({ type: 'wire', call, party, bytes: slot.outbox.copyIn(bytes), feed });
   }
 
   skip(call: number, party: number, samples: number): void {
