@@ -221,9 +221,10 @@ async function main(): Promise<void> {
         const realTimeCalls = own.length > 0 ? median(own.map((b) => b.realTimeCalls)) : (await runBareOf(scenario.model)).realTimeCalls;
         const calls = typeof scenario.calls === 'number' ? scenario.calls : Math.max(1, Math.ceil(scenario.calls.shareOfBare * realTimeCalls));
         process.stderr.write(`bench: ${scenario.name} ...\n`);
-        const engine = await startEngine({ ...scenario, calls }, models[scenario.model]);
+        const sized = { ...scenario, calls };
+        const engine = await startEngine(sized, models[scenario.model]);
         try {
-          result = await measure(engine, { ...scenario, calls }, callFrames(scenario), 'run', false);
+          result = await measure(engine, sized, callFrames(scenario), 'run', false);
         } finally {
           await stopEngine(engine);
         }
