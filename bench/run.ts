@@ -78,6 +78,11 @@ interface ScenarioResult extends Omit<Scenario, 'calls'> {
   mainThreadMsPerCallSecond: number;
   /** Main-thread CPU time (schedstat, not inflated by a busy machine) per second of call audio. */
   mainThreadCpuMsPerCallSecond: number;
+  /**
+   * CPU of each of the engine's other threads over the run, ms, busiest first: the ASR workers lead,
+   * then V8's compiler and GC helpers and libuv's pool. Where the engine's CPU beyond bare's goes.
+   */
+  otherThreadsCpuMs: number[];
   /** Process CPU / (wall time x cores). */
   cpuShare: number;
   /**
@@ -476,6 +481,7 @@ async function measure(
     cpuMsPerCallSecond: round(cpuMs / callAudioSeconds),
     mainThreadMsPerCallSecond: round((end.mainThreadBusyMs as number) / callAudioSeconds),
     mainThreadCpuMsPerCallSecond: round((end.mainThreadCpuMs as number) / callAudioSeconds),
+    otherThreadsCpuMs: end.otherThreadsCpuMs as number[],
     neighbourCpuMsPerCallSecond: { clients: round((clientCpuUsed.user + clientCpuUsed.system) / 1000 / callAudioSeconds), redis: round(redisCpuUsed / callAudioSeconds) },
     cpuShare: round(cpuMs / (wallSeconds * 1000 * availableParallelism())),
     warmedUp,

@@ -2,7 +2,7 @@
  * The engine under benchmark, in its own process so the load generator does not share its event
  * loop or its memory. Talks to bench/run.ts over the IPC channel.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/log/logger.js';
@@ -24,6 +24,7 @@ let eluAtBegin: EventLoopUtilization = performance.eventLoopUtilization();
 let cpuAtBegin = process.cpuUsage();
 let peakRss = 0;
 let mainCpuAtBegin = 0;
+let threadsAtBegin = new Map<string, number>();
 let beginAtUs = 0;
 // Engine counters at 'begin' (a warm-up batch may have run before): runs report their growth since.
 let decodedAtBegin = 0;
@@ -44,6 +45,27 @@ function mainThreadCpuMs(): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time of each of this process's threads, ms, by thread id (Linux schedstat; empty elsewhere).
+ * Node names every thread 'node', so the bench tells the ASR workers apart by their share: with the
+ * decoders busy they are the threads far above the rest (V8's compiler and GC helpers, libuv's pool).
+ */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return out;
 }
 
 /** Monotonic clock in µs, the clock of --cpu-prof sample times. */
@@ -74,6 +96,7 @@ process.on('message', (raw: Command) => {
         service?.metrics.eventLoopDelay?.take();
         cpuAtBegin = process.cpuUsage();
         mainCpuAtBegin = mainThreadCpuMs();
+        threadsAtBegin = threadCpuMs();
         beginAtUs = monotonicUs();
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
@@ -96,6 +119,11 @@ process.on('message', (raw: Command) => {
         const cpu = process.cpuUsage(cpuAtBegin);
         // The main thread's busy time (event loop not idle); process CPU above includes the ASR workers.
         const elu = performance.eventLoopUtilization(eluAtBegin);
+        const threads = [...threadCpuMs()]
+          .filter(([tid]) => tid !== String(process.pid))
+          .map(([tid, ms]) => Math.round(ms - (threadsAtBegin.get(tid) ?? 0)))
+          .filter((ms) => ms > 0)
+          .sort((a, b) => b - a);
         const dropped = (await counter('audioDroppedSeconds')) - droppedAtBegin;
         const lent = (await counter('asrStreamsLent')) - lentAtBegin;
         send({
@@ -106,6 +134,7 @@ process.on('message', (raw: Command) => {
           mainThreadBusyMs: elu.active,
           // CPU time on the main thread (not wall time: the shared machine's contention does not inflate it).
           mainThreadCpuMs: mainThreadCpuMs() - mainCpuAtBegin,
+          otherThreadsCpuMs: threads,
           window: { beginUs: beginAtUs, endUs: monotonicUs() },
           eventLoopDelayMs:
             loopMeasure === 'engine'
