@@ -16,25 +16,30 @@ interface BareJob {
 const job = workerData as BareJob;
 const lib = libvosk();
 const chunk = Math.round(job.sampleRate / 10);
-const streams = job.parties.map((audio) => ({ audio, at: 0, rec: createRecognizer(job.model, job.sampleRate, false) }));
-const started = performance.now();
-let active = streams.length;
-let finals = 0;
-let decoded = 0;
-const progress: Array<[number, number]> = [];
-while (active > 0) {
-  active = 0;
-  for (const s of streams) {
-    if (s.at >= s.audio.length) continue;
-    const part = s.audio.subarray(s.at, Math.min(s.audio.length, s.at + chunk));
-    s.at += part.length;
-    decoded += part.length;
-    if (lib.acceptWaveform(s.rec, part, part.byteLength) === 1 && JSON.parse(lib.result(s.rec) ?? '{}').text) finals++;
-    if (s.at >= s.audio.length) {
-      if (JSON.parse(lib.finalResult(s.rec) ?? '{}').text) finals++;
-      lib.recognizerFree(s.rec);
-    } else active++;
+// Ready once this thread runs and the binding is loaded; decoding starts on 'go', the parent's
+// timed window: starting a thread is not decoding, and the engine's threads start before its window.
+parentPort!.once('message', () => {
+  const streams = job.parties.map((audio) => ({ audio, at: 0, rec: createRecognizer(job.model, job.sampleRate, false) }));
+  const started = performance.now();
+  let active = streams.length;
+  let finals = 0;
+  let decoded = 0;
+  const progress: Array<[number, number]> = [];
+  while (active > 0) {
+    active = 0;
+    for (const s of streams) {
+      if (s.at >= s.audio.length) continue;
+      const part = s.audio.subarray(s.at, Math.min(s.audio.length, s.at + chunk));
+      s.at += part.length;
+      decoded += part.length;
+      if (lib.acceptWaveform(s.rec, part, part.byteLength) === 1 && JSON.parse(lib.result(s.rec) ?? '{}').text) finals++;
+      if (s.at >= s.audio.length) {
+        if (JSON.parse(lib.finalResult(s.rec) ?? '{}').text) finals++;
+        lib.recognizerFree(s.rec);
+      } else active++;
+    }
+    progress.push([performance.timeOrigin + performance.now(), decoded]);
   }
-  progress.push([performance.timeOrigin + performance.now(), decoded]);
-}
-parentPort!.postMessage({ elapsedMs: performance.now() - started, finals, progress });
+  parentPort!.postMessage({ elapsedMs: performance.now() - started, finals, progress });
+});
+parentPort!.postMessage('ready');
