@@ -185,6 +185,13 @@ export const asrSchema = z
     maxQueueMs: z.number().int().min(100).default(10_000),
     /** Audio chunk handed to the recognizer, in ms (rechunked). */
     chunkMs: z.number().int().min(10).max(1000).default(100),
+    /**
+     * Call audio bound for an ASR worker waits up to this many ms to travel with other calls' audio
+     * in one message (0: each event-loop turn's audio travels alone). Live frames arrive one at a time;
+     * one message per frame per call cost both threads scheduler and kernel time. The recognizer takes
+     * chunkMs chunks, so this adds next to nothing to latency while it stays well under chunkMs.
+     */
+    audioBatchMs: z.number().int().min(0).max(100).default(20),
     /** Emit partial results. */
     partials: z.boolean().default(true),
     /** Minimum interval between two partials of one party, in ms (0 = every chunk). */

@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Outbox } from '../../src/asr/worker/outbox.js';
 
 type Message = { n: number; samples?: Int16Array; bytes?: Uint8Array };
@@ -70,5 +70,52 @@ describe('Outbox', () => {
     const buffers = new Set(got.map((m) => m.bytes!.buffer));
     expect(buffers.size).toBeGreaterThan(1);
     expect(buffers.size).toBeLessThan(5); // a few shared buffers, not one per message
+  });
+
+  describe('with batchMs', () => {
+    afterEach(() => vi.useRealTimers());
+
+    /** An outbox whose batches are recorded as they are sent, on fake timers. */
+    function recorded(batchMs: number): { outbox: Outbox<Message>; sent: number[][] } {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+      const sent: number[][] = [];
+      const outbox = new Outbox<Message>({ postMessage: (batch) => sent.push((batch as Message[]).map((m) => m.n)) }, batchMs);
+      return { outbox, sent };
+    }
+
+    it('lets waiting messages from many turns travel together, for at most batchMs', () => {
+      const { outbox, sent } = recorded(20);
+      outbox.post({ n: 1 }, undefined, true);
+      vi.advanceTimersByTime(5); // turns pass, as frames of other calls arrive
+      outbox.post({ n: 2 }, undefined, true);
+      vi.advanceTimersByTime(14);
+      expect(sent).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(sent).toEqual([[1, 2]]);
+      outbox.post({ n: 3 }, undefined, true); // the next batch's wait starts with its first message
+      vi.advanceTimersByTime(19);
+      expect(sent).toEqual([[1, 2]]);
+      vi.advanceTimersByTime(1);
+      expect(sent).toEqual([[1, 2], [3]]);
+    });
+
+    it('sends a prompt message at the end of its turn, taking the waiting ones along in order', () => {
+      const { outbox, sent } = recorded(20);
+      outbox.post({ n: 1 }, undefined, true);
+      vi.advanceTimersByTime(5);
+      outbox.post({ n: 2 }); // e.g. a stream's end: after the audio before it
+      outbox.post({ n: 3 }, undefined, true); // posted in the same turn: goes with it
+      vi.advanceTimersToNextTimer(); // the end of the turn (setImmediate)
+      expect(sent).toEqual([[1, 2, 3]]);
+      vi.advanceTimersByTime(50); // the cancelled wait sends nothing more
+      expect(sent).toEqual([[1, 2, 3]]);
+    });
+
+    it('without batchMs, waiting messages leave at the end of the turn like any other', () => {
+      const { outbox, sent } = recorded(0);
+      outbox.post({ n: 1 }, undefined, true);
+      vi.advanceTimersToNextTimer();
+      expect(sent).toEqual([[1]]);
+    });
   });
 });

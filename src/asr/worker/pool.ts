@@ -67,6 +67,11 @@ export interface PoolHooks {
    * calls that end unevenly (one worker idle while another still has audio queued) or split unevenly.
    */
   rebalanceGapMs?: number;
+  /**
+   * Call audio bound for a worker waits up to this many ms to share one message with other calls'
+   * (asr.audioBatchMs; 0 = each event-loop turn's audio goes alone). Everything else goes at once.
+   */
+  audioBatchMs?: number;
 }
 
 /** Whether every worker could create a recognizer, and why not. */
@@ -198,7 +203,7 @@ export class AsrWorkerPool {
     const entry = this.find(callId, stream);
     if (!entry) return;
     entry.pending += samples.length;
-    entry.home.outbox.post({ type: 'audio', stream, samples }, samples.buffer as ArrayBuffer);
+    entry.home.outbox.post({ type: 'audio', stream, samples }, samples.buffer as ArrayBuffer, true);
   }
 
   /** Ends the stream's utterance in progress, after the audio sent before (vosk-server's reset). */
@@ -227,11 +232,11 @@ export class AsrWorkerPool {
   /** Wire audio of a call, copied into the worker's next batch (the caller keeps `bytes`). */
   wire(call: number, party: number, bytes: Uint8Array, feed: boolean[]): void {
     const slot = this.callSlot(call);
-    slot?.outbox.post({ type: 'wire', call, party, bytes: slot.outbox.copyIn(bytes), feed });
+    slot?.outbox.post({ type: 'wire', call, party, bytes: slot.outbox.copyIn(bytes), feed }, undefined, true);
   }
 
   skip(call: number, party: number, samples: number): void {
-    this.callSlot(call)?.outbox.post({ type: 'skip', call, party, samples });
+    this.callSlot(call)?.outbox.post({ type: 'skip', call, party, samples }, undefined, true);
   }
 
   /** No more audio for the call: the worker flushes it into the recognizers and finishes the acoustic measures. */
@@ -340,7 +345,7 @@ export class AsrWorkerPool {
     const worker = new Worker(workerScript(), { workerData: this.init, name: `voc-asr-${index}` });
     let markLoaded: () => void = () => undefined;
     const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
-    const slot: Slot = { index, worker, outbox: new Outbox(worker), streams: new Map(), callAudio: new Map(), calls: new Map(), realTimeFactor: this.initialRealTimeFactor, loaded, markLoaded, probes: new Map(), checks: new Map() };
+    const slot: Slot = { index, worker, outbox: new Outbox(worker, this.hooks.audioBatchMs ?? 0), streams: new Map(), callAudio: new Map(), calls: new Map(), realTimeFactor: this.initialRealTimeFactor, loaded, markLoaded, probes: new Map(), checks: new Map() };
     worker.on('message', (batch: FromWorker[]) => {
       for (const message of batch) this.receive(slot, message);
     });
