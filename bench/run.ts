@@ -338,10 +338,9 @@ function concatInt16(parts: Int16Array[]): Int16Array {
  * one batch, 28 and 219 ms after two, 12 and 34 ms after four. What still compiles after one batch
  * is re-optimization after deopts the first calls cause ("wrong map" on the per-call session and
  * audio objects while V8 finishes sizing their shapes, and on the pool and socket code seeing new
- * calls), a fresh process's start-up cost rather than one every call pays. Longer warm-ups also
- * showed the decoders needing 3-7 % more CPU per second of audio after 16-32 calls than after 4
- * (README, "The workers slow down over the first calls"): a service past its first calls is what
- * users run, so the longer warm-up stays.
+ * calls), a fresh process's start-up cost rather than one every call pays. A service past its
+ * first calls is what users run. (Longer warm-ups seemed to slow the decoders; bare libvosk decoding
+ * round after round in the same threads did not slow: README, "The workers do not slow down".)
  */
 const WARM_UP_CALLS = 16;
 
