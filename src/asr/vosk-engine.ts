@@ -66,7 +66,7 @@ export class VoskAsrEngine implements AsrEngine {
       { model, sampleRate: info.sampleRate, partials: asr.partials, partialIntervalMs: asr.partialIntervalMs, partialWords: asr.partialWords, voskLogLevel: asr.voskLogLevel, nice: asr.workerNice, chunkSamples: Math.max(1, Math.round((asr.chunkMs * info.sampleRate) / 1000)) },
       workerCount(asr.workers),
       deps.log,
-      { onReplaced: () => deps.metrics.asrWorkerRestarts.inc(), onLent: () => deps.metrics.asrStreamsLent.inc(), rebalanceGapMs: asr.rebalanceGapMs, audioBatchMs: asr.audioBatchMs },
+      { onReplaced: () => deps.metrics.asrWorkerRestarts.inc(), onLent: () => deps.metrics.asrStreamsLent.inc(), rebalanceGapMs: asr.rebalanceGapMs, rebalanceTailGapMs: asr.rebalanceTailGapMs, audioBatchMs: asr.audioBatchMs },
     );
     this.depth = new QueueDepth(deps.metrics.asrQueueDepthSeconds, info.sampleRate);
   }

@@ -217,6 +217,12 @@ export const asrSchema = z
      * audio processing stays and forwards). Evens out calls that end unevenly or split unevenly. 0 = off.
      */
     rebalanceGapMs: z.number().int().min(0).max(600_000).default(1000),
+    /**
+     * The smaller gap that suffices when every stream on the idler worker has ended (it is running out
+     * of work for good: the end of a batch, or of its calls while the other worker is still behind).
+     * 0 = rebalanceGapMs always.
+     */
+    rebalanceTailGapMs: z.number().int().min(0).max(600_000).default(250),
     /** Refuse a new call when the worker it would be pinned to needs more than this many ms to decode the audio it already holds. */
     admissionBacklogMs: z.number().int().min(100).default(2000),
     /** /readyz creates (and frees) a recognizer on every ASR worker; it is not ready when that fails or takes longer than this. */

@@ -112,4 +112,31 @@ describe('rebalancing recognizers between ASR workers', () => {
       expect(wordsOf(transcript, 'agent')).toBe(expected(AGENT));
     }, 180_000);
   });
+
+  // The tail rule: a live gap too large to be met, a small gap for a worker whose streams have all
+  // ended (here the second worker, which holds none): the call's backlog is lent to it.
+  describe('with only the tail gap small', () => {
+    const live = useLiveService('asr-rebalance-tail', { asr: { ...asr, rebalanceGapMs: 600_000, rebalanceTailGapMs: 20 } });
+
+    it('lends to a worker that is out of work for good, and the transcript is whole', async () => {
+      const { service } = live.svc;
+      const lent = () => expect.poll(() => service.asr.pool.streamsLent, { timeout: 60_000, interval: 5 }).toBeGreaterThanOrEqual(1);
+      const transcript = await runCall(live.svc.wsUrl('/v1/stream'), 'rebalance-tail', audio, lent);
+      expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
+      expect(wordsOf(transcript, 'agent')).toBe(expected(AGENT));
+      expect(service.asr.pool.backlogSamples).toEqual([0, 0]);
+    }, 180_000);
+  });
+
+  describe('with the tail gap off', () => {
+    const live = useLiveService('asr-rebalance-tail-off', { asr: { ...asr, rebalanceGapMs: 600_000, rebalanceTailGapMs: 0 } });
+
+    it('lends nothing below the live gap, though the other worker is idle', async () => {
+      const { service } = live.svc;
+      const backlogged = () => expect.poll(() => Math.max(...service.asr.pool.backlogSamples), { timeout: 60_000, interval: 5 }).toBeGreaterThan(0);
+      const transcript = await runCall(live.svc.wsUrl('/v1/stream'), 'rebalance-tail-off', audio, backlogged);
+      expect(service.asr.pool.streamsLent).toBe(0);
+      expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
+    }, 180_000);
+  });
 });

@@ -32,6 +32,10 @@ interface StreamEntry {
   pending: number;
   /** The worker its call's audio processing runs on: its audio, cuts and end go there first. */
   home: Slot;
+  /** Its end (or abort, or its call's audio end) was sent: no audio beyond what is pending will come. */
+  ended: boolean;
+  /** The call audio processing (openCall) that feeds it, if any. */
+  call?: number;
 }
 
 interface Slot {
@@ -67,6 +71,12 @@ export interface PoolHooks {
    * calls that end unevenly (one worker idle while another still has audio queued) or split unevenly.
    */
   rebalanceGapMs?: number;
+  /**
+   * The gap that suffices when the idler worker is running out for good: every stream it holds has
+   * ended (no more audio will come), so once its queue is done it would sit idle while the other
+   * still decodes (asr.rebalanceTailGapMs; 0 = rebalanceGapMs always). Live streams keep the larger gap.
+   */
+  rebalanceTailGapMs?: number;
   /**
    * Call audio bound for a worker waits up to this many ms to share one message with other calls'
    * (asr.audioBatchMs; 0 = each event-loop turn's audio goes alone). Everything else goes at once.
@@ -190,7 +200,7 @@ export class AsrWorkerPool {
   open(callId: string, sink: StreamSink): number {
     const slot = this.slotFor(callId);
     const id = this.nextStream++;
-    const entry: StreamEntry = { callId, sink, pending: 0, home: slot };
+    const entry: StreamEntry = { callId, sink, pending: 0, home: slot, ended: false };
     slot.streams.set(id, entry);
     this.entries.set(id, entry);
     slot.calls.set(callId, (slot.calls.get(callId) ?? 0) + 1);
@@ -225,6 +235,10 @@ export class AsrWorkerPool {
     const slot = this.slotFor(callId);
     const call = this.nextCall++;
     slot.callAudio.set(call, sink);
+    for (const id of init.streams) {
+      const entry = this.entries.get(id);
+      if (entry) entry.call = call;
+    }
     slot.outbox.post({ type: 'call', init: { ...init, call } });
     return call;
   }
@@ -241,15 +255,22 @@ export class AsrWorkerPool {
 
   /** No more audio for the call: the worker flushes it into the recognizers and finishes the acoustic measures. */
   endCall(call: number): void {
+    for (const entry of this.entries.values()) if (entry.call === call) entry.ended = true;
     this.callSlot(call)?.outbox.post({ type: 'callEnd', call });
   }
 
   end(callId: string, stream: number): void {
-    this.find(callId, stream)?.home.outbox.post({ type: 'end', stream });
+    const entry = this.find(callId, stream);
+    if (!entry) return;
+    entry.ended = true;
+    entry.home.outbox.post({ type: 'end', stream });
   }
 
   abort(callId: string, stream: number): void {
-    this.find(callId, stream)?.home.outbox.post({ type: 'abort', stream });
+    const entry = this.find(callId, stream);
+    if (!entry) return;
+    entry.ended = true;
+    entry.home.outbox.post({ type: 'abort', stream });
   }
 
   /**
@@ -415,11 +436,13 @@ export class AsrWorkerPool {
    * differ by rebalanceGapMs or more. A recognizer is a pointer in the process's shared memory,
    * so any worker can go on decoding it; its call's audio processing stays where it is and forwards.
    * The stream chosen brings the two backlogs closest to even; a worker's only stream is not moved
-   * (one stream decodes on one thread either way). One lend at a time.
+   * (one stream decodes on one thread either way). One lend at a time. A smaller gap
+   * (rebalanceTailGapMs) does when the idler worker's streams have all ended: it is running out of
+   * work for good, not just momentarily ahead of live audio.
    */
   private rebalance(): void {
-    const minGap = this.hooks.rebalanceGapMs ?? 1000;
-    if (this.lending || this.slots.length < 2 || minGap <= 0) return;
+    const liveGap = this.hooks.rebalanceGapMs ?? 1000;
+    if (this.lending || this.slots.length < 2 || liveGap <= 0) return;
     const now = performance.now();
     if (now - this.lastRebalanceAt < REBALANCE_INTERVAL_MS) return;
     this.lastRebalanceAt = now;
@@ -432,6 +455,9 @@ export class AsrWorkerPool {
     });
     const gap = behindMs[busy]! - behindMs[idle]!;
     const from = this.slots[busy]!;
+    const tailGap = this.hooks.rebalanceTailGapMs ?? 0;
+    const runningOut = tailGap > 0 && [...this.slots[idle]!.streams.values()].every((entry) => entry.ended);
+    const minGap = runningOut ? Math.min(liveGap, tailGap) : liveGap;
     if (gap < minGap || from.streams.size < 2) return;
     let chosen: number | undefined;
     let best = Infinity;
