@@ -38,14 +38,8 @@ async function counter(name: EngineCounter): Promise<number> {
   return (await service?.metrics[name].get())?.values[0]?.value ?? 0;
 }
 
-/** CPU time of this process's main thread alone, ms (Linux schedstat, ns resolution; 0 elsewhere). */
-function mainThreadCpuMs(): number {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return 0;
-  }
-}
+/** The main thread's task id is the process id. */
+const MAIN_TID = String(process.pid);
 
 /**
  * CPU time of each of this process's threads, ms, by thread id (Linux schedstat; empty elsewhere).
@@ -95,8 +89,8 @@ process.on('message', (raw: Command) => {
         }
         service?.metrics.eventLoopDelay?.take();
         cpuAtBegin = process.cpuUsage();
-        mainCpuAtBegin = mainThreadCpuMs();
         threadsAtBegin = threadCpuMs();
+        mainCpuAtBegin = threadsAtBegin.get(MAIN_TID) ?? 0;
         beginAtUs = monotonicUs();
         eluAtBegin = performance.eventLoopUtilization();
         peakRss = process.memoryUsage().rss;
@@ -119,8 +113,9 @@ process.on('message', (raw: Command) => {
         const cpu = process.cpuUsage(cpuAtBegin);
         // The main thread's busy time (event loop not idle); process CPU above includes the ASR workers.
         const elu = performance.eventLoopUtilization(eluAtBegin);
-        const threads = [...threadCpuMs()]
-          .filter(([tid]) => tid !== String(process.pid))
+        const threadsNow = threadCpuMs();
+        const threads = [...threadsNow]
+          .filter(([tid]) => tid !== MAIN_TID)
           .map(([tid, ms]) => Math.round(ms - (threadsAtBegin.get(tid) ?? 0)))
           .filter((ms) => ms > 0)
           .sort((a, b) => b - a);
@@ -133,7 +128,7 @@ process.on('message', (raw: Command) => {
           peakRss,
           mainThreadBusyMs: elu.active,
           // CPU time on the main thread (not wall time: the shared machine's contention does not inflate it).
-          mainThreadCpuMs: mainThreadCpuMs() - mainCpuAtBegin,
+          mainThreadCpuMs: (threadsNow.get(MAIN_TID) ?? 0) - mainCpuAtBegin,
           otherThreadsCpuMs: threads,
           window: { beginUs: beginAtUs, endUs: monotonicUs() },
           eventLoopDelayMs:

@@ -36,6 +36,8 @@ async function runCall(url: string, callId: string, audio: Buffer[], between: ()
 
 const wordsOf = (lines: Line[], party: string): string => lines.filter((l) => l.party === party).map((l) => l.text).join(' ');
 
+type Live = ReturnType<typeof useLiveService>;
+
 describe('rebalancing recognizers between ASR workers', () => {
   const asr = { workers: 2, capacityProbeMs: 0, admissionBacklogMs: 3_600_000 };
   const call = buildCallAudio(
@@ -47,6 +49,16 @@ describe('rebalancing recognizers between ASR workers', () => {
   );
   const audio = frames(call, 8000, 20);
   const expected = (text: string) => Array.from({ length: REPEATS }, () => text).join(' ');
+
+  /** A call with a backlog on its worker: nothing is lent, and both parties are transcribed whole. */
+  async function expectNoLend(live: Live, callId: string): Promise<void> {
+    const { service } = live.svc;
+    const backlogged = () => expect.poll(() => Math.max(...service.asr.pool.backlogSamples), { timeout: 60_000, interval: 5 }).toBeGreaterThan(0);
+    const transcript = await runCall(live.svc.wsUrl('/v1/stream'), callId, audio, backlogged);
+    expect(service.asr.pool.streamsLent).toBe(0);
+    expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
+    expect(wordsOf(transcript, 'agent')).toBe(expected(AGENT));
+  }
 
   describe('with a small gap', () => {
     const live = useLiveService('asr-rebalance-on', { asr: { ...asr, rebalanceGapMs: 20 } });
@@ -103,14 +115,7 @@ describe('rebalancing recognizers between ASR workers', () => {
   describe('switched off', () => {
     const live = useLiveService('asr-rebalance-off', { asr: { ...asr, rebalanceGapMs: 0 } });
 
-    it('keeps both recognizers on the call worker, with the same transcript', async () => {
-      const { service } = live.svc;
-      const backlogged = () => expect.poll(() => Math.max(...service.asr.pool.backlogSamples), { timeout: 60_000, interval: 5 }).toBeGreaterThan(0);
-      const transcript = await runCall(live.svc.wsUrl('/v1/stream'), 'rebalance-off', audio, backlogged);
-      expect(service.asr.pool.streamsLent).toBe(0);
-      expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
-      expect(wordsOf(transcript, 'agent')).toBe(expected(AGENT));
-    }, 180_000);
+    it('keeps both recognizers on the call worker, with the same transcript', () => expectNoLend(live, 'rebalance-off'), 180_000);
   });
 
   // The tail rule: a live gap too large to be met, a small gap for a worker whose streams have all
@@ -131,12 +136,6 @@ describe('rebalancing recognizers between ASR workers', () => {
   describe('with the tail gap off', () => {
     const live = useLiveService('asr-rebalance-tail-off', { asr: { ...asr, rebalanceGapMs: 600_000, rebalanceTailGapMs: 0 } });
 
-    it('lends nothing below the live gap, though the other worker is idle', async () => {
-      const { service } = live.svc;
-      const backlogged = () => expect.poll(() => Math.max(...service.asr.pool.backlogSamples), { timeout: 60_000, interval: 5 }).toBeGreaterThan(0);
-      const transcript = await runCall(live.svc.wsUrl('/v1/stream'), 'rebalance-tail-off', audio, backlogged);
-      expect(service.asr.pool.streamsLent).toBe(0);
-      expect(wordsOf(transcript, 'customer')).toBe(expected(CUSTOMER));
-    }, 180_000);
+    it('lends nothing below the live gap, though the other worker is idle', () => expectNoLend(live, 'rebalance-tail-off'), 180_000);
   });
 });

@@ -260,17 +260,19 @@ export class AsrWorkerPool {
   }
 
   end(callId: string, stream: number): void {
-    const entry = this.find(callId, stream);
-    if (!entry) return;
-    entry.ended = true;
-    entry.home.outbox.post({ type: 'end', stream });
+    this.finish(callId, stream, 'end');
   }
 
   abort(callId: string, stream: number): void {
+    this.finish(callId, stream, 'abort');
+  }
+
+  /** No audio beyond what is pending will come (rebalance sees it ended); the stream's home hears it. */
+  private finish(callId: string, stream: number, type: 'end' | 'abort'): void {
     const entry = this.find(callId, stream);
     if (!entry) return;
     entry.ended = true;
-    entry.home.outbox.post({ type: 'abort', stream });
+    entry.home.outbox.post({ type, stream });
   }
 
   /**
