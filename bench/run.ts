@@ -449,14 +449,8 @@ async function measure(
   const redisCpu = await redisCpuMs();
   collectHarnessGarbage();
   const clientCpu = process.cpuUsage();
-  const idle = await ask({ cmd: 'begin', loop: scenario.pacing === 'realtime' ? 'raw-1ms' : 'engine' }, 'begun');
-  // Party-seconds decoded over time (on this process's clock), for the steady-state rate.
-  const progress: Progress = [];
-  const sample = () =>
-    ask({ cmd: 'sample' }, 'sampled')
-      .then((reply) => void progress.push([performance.now(), reply.decodedSeconds as number]))
-      .catch(() => undefined);
-  const sampler = setInterval(() => void sample(), scenario.pacing === 'max' ? 50 : 250);
+  // The engine records its progress (party-seconds decoded over time) itself, for the steady-state rate.
+  const idle = await ask({ cmd: 'begin', loop: scenario.pacing === 'realtime' ? 'raw-1ms' : 'engine', sampleMs: scenario.pacing === 'max' ? 50 : 250 }, 'begun');
   const t0 = performance.now();
   const outcomes = await Promise.all(
     Array.from({ length: scenario.calls }, (_, i) => streamCall(httpPort, `${scenario.name}-${label}-${i}`, audio, scenario.pacing)),
@@ -464,8 +458,6 @@ async function measure(
   const wallSeconds = (performance.now() - t0) / 1000;
   const clientCpuUsed = process.cpuUsage(clientCpu);
   const redisCpuUsed = (await redisCpuMs()) - redisCpu;
-  clearInterval(sampler);
-  await sample();
   await new Promise((r) => setTimeout(r, 200)); // the last alerts' pub/sub messages
   subscriber.disconnect();
   const sentAt = new Map(outcomes.map((o) => [o.callId, o.firstFrameAt]));
@@ -485,7 +477,7 @@ async function measure(
     callAudioSeconds,
     callAudioSecondsPerWallSecond: round(callAudioSeconds / wallSeconds),
     partyAudioSecondsPerWallSecond: round((2 * callAudioSeconds) / wallSeconds),
-    steadyPartyAudioSecondsPerWallSecond: round(steadyRate(progress)),
+    steadyPartyAudioSecondsPerWallSecond: round(steadyRate(end.progress as Progress)),
     eventLoopDelayMs: end.eventLoopDelayMs as ScenarioResult['eventLoopDelayMs'],
     eventLoopMeasure: end.eventLoopMeasure as string,
     exportedEventLoopDelayMs: end.exportedEventLoopDelayMs as ScenarioResult['exportedEventLoopDelayMs'],

@@ -16,7 +16,7 @@ import { startService } from '../src/service.js';
  */
 export type LoopMeasure = 'raw-1ms' | 'engine';
 
-type Command = { cmd: 'start'; config: unknown } | { cmd: 'begin'; loop: LoopMeasure } | { cmd: 'sample' } | { cmd: 'end' } | { cmd: 'exit' };
+type Command = { cmd: 'start'; config: unknown } | { cmd: 'begin'; loop: LoopMeasure; sampleMs?: number } | { cmd: 'end' } | { cmd: 'exit' };
 
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let loopMeasure: LoopMeasure = 'raw-1ms';
@@ -30,6 +30,12 @@ let beginAtUs = 0;
 let decodedAtBegin = 0;
 let droppedAtBegin = 0;
 let lentAtBegin = 0;
+/** Party-seconds decoded since 'begin', over time (this process's clock, ms), for the steady-state rate. */
+let progress: Array<[number, number]> = [];
+let sampler: NodeJS.Timeout | undefined;
+let rssReadAt = -Infinity;
+/** RSS is read at most this often: a /proc read on the thread being measured. */
+const RSS_SAMPLE_MS = 250;
 
 type EngineCounter = 'audioDecodedSeconds' | 'audioDroppedSeconds' | 'asrStreamsLent';
 
@@ -68,6 +74,20 @@ function monotonicUs(): number {
 }
 let service: Awaited<ReturnType<typeof startService>> | undefined;
 
+/**
+ * Records the run's progress here, on a timer, rather than answering the bench over IPC: a message
+ * each way per sample woke both processes' main threads on the cores being measured (bare libvosk's
+ * threads record theirs locally too).
+ */
+async function sampleProgress(): Promise<void> {
+  const now = performance.now();
+  if (now - rssReadAt >= RSS_SAMPLE_MS) {
+    rssReadAt = now;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss()); // rss() alone: memoryUsage() also walks the V8 heap
+  }
+  progress.push([now, (await counter('audioDecodedSeconds')) - decodedAtBegin]);
+}
+
 function send(message: unknown): void {
   process.send?.(message);
 }
@@ -97,16 +117,14 @@ process.on('message', (raw: Command) => {
         decodedAtBegin = await counter('audioDecodedSeconds');
         droppedAtBegin = await counter('audioDroppedSeconds');
         lentAtBegin = await counter('asrStreamsLent');
+        progress = [];
+        // Without sampleMs (the console and profile benches), no progress: the run's end alone.
+        if (raw.sampleMs) sampler = setInterval(() => void sampleProgress(), raw.sampleMs);
         send({ ok: 'begun', rss: peakRss });
         return;
-      case 'sample': {
-        // rss() alone: memoryUsage() also walks the V8 heap's spaces, on the thread being measured.
-        const rss = process.memoryUsage.rss();
-        peakRss = Math.max(peakRss, rss);
-        send({ ok: 'sampled', rss, decodedSeconds: (await counter('audioDecodedSeconds')) - decodedAtBegin });
-        return;
-      }
       case 'end': {
+        clearInterval(sampler);
+        await sampleProgress();
         loopDelay.disable();
         const engineLoop = service?.metrics.eventLoopDelay?.take();
         const exported = engineLoop && { p50: engineLoop.p50, p99: engineLoop.p99, max: engineLoop.max };
@@ -140,6 +158,7 @@ process.on('message', (raw: Command) => {
           exportedEventLoopDelayMs: exported,
           droppedAudioSeconds: dropped,
           streamsLent: lent,
+          progress,
         });
         return;
       }
