@@ -85,7 +85,7 @@ async function sendPaced(socket: WebSocket, audio: readonly Buffer[], frameMs: n
 }
 
 /**
- * Max pacing writes this many frames per system call: the same 20 ms WebSocket frames on the wire,
+ * Max pacing writes this many frames per system call: the same WebSocket frames on the wire,
  * but the load generator, which shares the cores being measured, no longer pays a write per frame
  * (and wakes the engine for fewer, larger reads). Realistic model, 4 calls, alternating runs of 3
  * rounds: client CPU per call-second 1.6-2.0 ms with a write per frame, 1.15-1.4 ms with 50.
